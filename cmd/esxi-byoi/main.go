@@ -1,0 +1,20 @@
+// Command esxi-byoi turns a stock VMware ESXi installer ISO into a ready-to-import
+// HPE Bare Metal OS service. All work lives in internal/; this file only wires the
+// process to it.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
