@@ -67,6 +67,7 @@ type task struct {
 	start   time.Time
 	last    time.Time
 	lastPct int64
+	printed int64 // t.done when the last plain line was printed
 	ended   bool
 }
 
@@ -87,9 +88,13 @@ func (t *task) Add(n int64) {
 		return
 	}
 	// Plain output: a line every interval, or every 10 % step, whichever first.
-	if now.Sub(t.last) >= t.r.every || (pct >= 0 && pct/10 > t.lastPct/10) {
+	// A 10 % step prints only if a second has passed, so a fast job prints just
+	// its final line.
+	step := pct >= 0 && pct/10 > t.lastPct/10 && now.Sub(t.last) >= time.Second
+	if now.Sub(t.last) >= t.r.every || step {
 		t.last = now
 		t.lastPct = pct
+		t.printed = t.done
 		fmt.Fprintln(t.r.w, t.line(now))
 	}
 }
@@ -106,7 +111,7 @@ func (t *task) Done() {
 		fmt.Fprintf(t.r.w, "\r%s\n", t.line(now))
 		return
 	}
-	if t.done > 0 {
+	if t.done > 0 && t.done != t.printed {
 		fmt.Fprintln(t.r.w, t.line(now))
 	}
 }

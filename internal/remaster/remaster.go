@@ -6,9 +6,17 @@ package remaster
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
+	"github.com/esxi-byoi/esxi-byoi/internal/iso"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 )
 
 // DefaultKernelopt is the kernel command line HPE's recipe proved on real hosts:
@@ -51,7 +59,198 @@ type Result struct {
 	Edited   []EditedFile `json:"edited"`
 }
 
-// Run remasters opts.Input into opts.Output.
+// Paths of the two boot configurations (facts §2): mboot.c32 reads the first
+// on a BIOS boot, BOOTX64.EFI the second on a UEFI boot.
+const (
+	BIOSConfig = "/BOOT.CFG"
+	UEFIConfig = "/EFI/BOOT/BOOT.CFG"
+	// KickstartPath is where ks=cdrom:/KS.CFG looks; upper case as VMware requires.
+	KickstartPath = "/KS.CFG"
+	maxKickstart  = 1 << 20
+)
+
+// Errors for inputs that are ISO 9660 but not ESXi installer media.
+var (
+	ErrNoBootConfig = errors.New("no /BOOT.CFG or /EFI/BOOT/BOOT.CFG: not an ESXi installer ISO")
+	ErrSameFile     = errors.New("output is the input file")
+)
+
+func (e KerneloptEdit) bootcfg() bootcfg.Edit {
+	if e.Replace == "" && len(e.Add) == 0 && len(e.Remove) == 0 {
+		return bootcfg.Edit{Replace: DefaultKernelopt}
+	}
+	return bootcfg.Edit{Replace: e.Replace, Add: e.Add, Remove: e.Remove}
+}
+
+// source is an opened input ISO with its boot configurations located.
+type source struct {
+	path    string
+	file    *os.File
+	img     *iso.Image
+	configs []*iso.File // BIOS first, then UEFI; missing ones are skipped
+}
+
+func openSource(path string) (*source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open input: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open input: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	img, err := iso.Open(f, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	src := &source{path: path, file: f, img: img}
+	for _, p := range []string{BIOSConfig, UEFIConfig} {
+		cf, err := img.Lookup(p)
+		if errors.Is(err, iso.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("%s: %s: %w", path, p, err)
+		}
+		src.configs = append(src.configs, cf)
+	}
+	if len(src.configs) == 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, ErrNoBootConfig)
+	}
+	return src, nil
+}
+
+// version reads ESXi version and build from build= of the first boot
+// configuration, falling back to the volume ID (facts §3).
+func version(cfgs []*bootcfg.File, volumeID string) (ver, build string) {
+	for _, c := range cfgs {
+		if b, ok := c.Get("build"); ok {
+			if v, bn, ok := bootcfg.ParseBuild(b); ok {
+				return v, bn
+			}
+		}
+	}
+	v, bn, _ := bootcfg.VersionFromVolumeID(volumeID)
+	return v, bn
+}
+
+// Run remasters opts.Input into opts.Output: both boot configurations get
+// the kernelopt edit, /KS.CFG is added when asked, everything else of the
+// image is copied unchanged. The output appears only when complete.
 func Run(ctx context.Context, opts Options) (*Result, error) {
-	return nil, errors.New("remaster: not implemented yet")
+	if opts.Progress == nil {
+		opts.Progress = progress.Discard
+	}
+	if err := checkDistinct(opts.Input, opts.Output); err != nil {
+		return nil, err
+	}
+	src, err := openSource(opts.Input)
+	if err != nil {
+		return nil, err
+	}
+	defer src.file.Close()
+
+	res := &Result{Output: opts.Output, VolumeID: src.img.Primary.VolumeID}
+	patch := src.img.NewPatch()
+	var parsed []*bootcfg.File
+	for _, cf := range src.configs {
+		data, err := src.img.ReadFile(cf)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", opts.Input, err)
+		}
+		bc := bootcfg.Parse(data)
+		parsed = append(parsed, bc)
+		before, after, err := bc.EditKernelopt(opts.Kernelopt.bootcfg())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", opts.Input, cf.Path, err)
+		}
+		relocated, err := patch.Replace(cf, bc.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", opts.Input, cf.Path, err)
+		}
+		res.Edited = append(res.Edited, EditedFile{Path: cf.Path, Before: before, After: after, Relocated: relocated})
+	}
+	res.Version, res.Build = version(parsed, res.VolumeID)
+	if opts.EmbedKickstart != "" {
+		ef, err := embedKickstart(src, patch, opts.EmbedKickstart)
+		if err != nil {
+			return nil, err
+		}
+		res.Edited = append(res.Edited, *ef)
+	}
+
+	out, err := safefile.Create(opts.Output)
+	if err != nil {
+		return nil, err
+	}
+	defer out.Abort()
+	h := sha256.New()
+	task := opts.Progress.Start("writing "+filepath.Base(opts.Output), patch.Size())
+	n, err := copyHashed(ctx, out, patch.Reader(), h, task)
+	task.Done()
+	if err != nil {
+		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
+	}
+	if n != patch.Size() {
+		return nil, fmt.Errorf("write %s: wrote %d of %d bytes", opts.Output, n, patch.Size())
+	}
+	if err := out.Commit(); err != nil {
+		return nil, err
+	}
+	res.Size = n
+	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return res, nil
+}
+
+// embedKickstart adds (or replaces) /KS.CFG with the user's file.
+func embedKickstart(src *source, patch *iso.Patch, path string) (*EditedFile, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("kickstart: %w", err)
+	}
+	if st.Size() > maxKickstart {
+		return nil, fmt.Errorf("kickstart %s is %d bytes; a kickstart over %d bytes is surely the wrong file", path, st.Size(), maxKickstart)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kickstart: %w", err)
+	}
+	ef := &EditedFile{Path: KickstartPath}
+	existing, err := src.img.Lookup(KickstartPath)
+	switch {
+	case err == nil:
+		// Replace keeps every record in step; Add is only for a new name.
+		ef.Relocated, err = patch.Replace(existing, data)
+	case errors.Is(err, iso.ErrNotFound):
+		ef.Relocated = true
+		err = patch.Add("/", "KS.CFG", data, src.configs[0])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: add %s: %w", src.path, KickstartPath, err)
+	}
+	return ef, nil
+}
+
+// checkDistinct refuses an output that is the input (by name or by inode),
+// which would truncate the source while it is being read.
+func checkDistinct(in, out string) error {
+	ai, err1 := filepath.Abs(in)
+	ao, err2 := filepath.Abs(out)
+	if err1 == nil && err2 == nil && ai == ao {
+		return fmt.Errorf("-o %s: %w; choose another output name", out, ErrSameFile)
+	}
+	si, err1 := os.Stat(in)
+	so, err2 := os.Stat(out)
+	if err1 == nil && err2 == nil && os.SameFile(si, so) {
+		return fmt.Errorf("-o %s: %w; choose another output name", out, ErrSameFile)
+	}
+	return nil
 }
