@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
@@ -39,6 +40,9 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 	res, err := remaster.Run(ctx, remaster.Options{
 		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: ks, Progress: env.Progress,
 	})
+	if errors.Is(err, remaster.ErrSameFile) {
+		return usagef("remaster", "%v", err)
+	}
 	if err != nil {
 		return err
 	}

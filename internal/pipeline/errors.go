@@ -36,7 +36,7 @@ type hint struct {
 
 var hints []hint
 
-// RegisterHint adds the fix for errors matching target (by errors.Is).
+// registerHint adds the fix for errors matching target (by errors.Is).
 // Called from init in hints.go only, so the table stays in one place.
 func registerHint(target error, fix string) {
 	hints = append(hints, hint{match: func(err error) bool { return errors.Is(err, target) }, fix: fix})

@@ -50,7 +50,10 @@ elx_esx_.v00 btldr.v00 esx_dvfi.v00 esx_ui.v00 esxupdt.v00 tpmesxup.v00 weaselin
 infravis.v00 loadesx.v00 lsuv2_hp.v00 lsuv2_in.v00 lsuv2_ls.v00 lsuv2_nv.v00 lsuv2_oe.v00
 lsuv2_oe.v01 lsuv2_sm.v00 native_m.v00 qlnative.v00 trx.v00 vcls_pod.v00 vdfs.v00 vds_vsip.v00
 vmware_e.v00 hbrsrv.v00 vsan.v00 vsanheal.v00 vsanmgmt.v00 tools.t00 xorg.v00 gc.v00 imgdb.tgz
-basemisc.tgz resvibs.tgz esxiodpt.tgz imgpayld.tgz`)
+nmlx4_co.v00 nmlx4_en.v00 nmlx4_rd.v00 nmst.v00 vmkfcoe.v00 mpt3sas.v00 lsi_mr3.v01 i40en.v01
+ixgben.v01 igbn.v01 bnxtnet.v01 qedf.v00 qedi.v00 qlnative.v01 nfnic.v01 smartpqi.v01 iavmd.v01
+nvme_pci.v01 vmkusb.v01 esx_base.v00 esx_xsrv.v00 native_m.v01 basemisc.tgz resvibs.tgz esxiodpt.tgz
+imgpayld.tgz`)
 
 // extraRoot are root files that are not boot modules.
 var extraRoot = []string{"isolinux.bin", "isolinux.cfg", "mboot.c32", "menu.c32", "safeboot.c32",
