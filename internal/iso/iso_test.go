@@ -246,3 +246,34 @@ func patched(t testing.TB, p *iso.Patch) []byte {
 	require.EqualValues(t, p.Size(), buf.Len())
 	return buf.Bytes()
 }
+
+// Segments and Reader must describe the same bytes: the writer follows one,
+// the hasher the other.
+func TestSegmentsMatchReader(t *testing.T) {
+	orig := buildImage(t, smallTree())
+	img := open(t, orig)
+	p := img.NewPatch()
+	f, err := img.Lookup("/BOOT.CFG")
+	require.NoError(t, err)
+	_, err = p.Replace(f, []byte("kernelopt=a\n"))
+	require.NoError(t, err)
+	g, err := img.Lookup("/EFI/BOOT/BOOT.CFG")
+	require.NoError(t, err)
+	_, err = p.Replace(g, bytes.Repeat([]byte("z"), 5000)) // relocates
+	require.NoError(t, err)
+	require.NoError(t, p.Add("/", "KS.CFG", []byte("ks"), f))
+
+	var got []byte
+	var pos int64
+	for _, s := range p.Segments() {
+		require.Equal(t, pos, s.Off, "segments are contiguous")
+		if s.Data != nil {
+			require.EqualValues(t, len(s.Data), s.Len)
+			got = append(got, s.Data...)
+		} else {
+			got = append(got, orig[s.Off:s.Off+s.Len]...)
+		}
+		pos += s.Len
+	}
+	require.Equal(t, patched(t, p), got)
+}

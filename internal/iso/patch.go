@@ -424,3 +424,55 @@ func (r *patchReader) Read(b []byte) (int, error) {
 func (p *Patch) WriteTo(w io.Writer) (int64, error) {
 	return io.CopyBuffer(w, p.Reader(), make([]byte, 1<<20))
 }
+
+// Segment is a run of the patched image: either Len bytes copied unchanged
+// from offset Off of the original (Data == nil), or Data itself.
+type Segment struct {
+	Off  int64
+	Len  int64
+	Data []byte
+}
+
+// Segments describes the patched image as unchanged runs of the original and
+// changed bytes, in order, so a writer can copy the unchanged runs in the
+// kernel (copy_file_range) and write only the changed sectors itself.
+func (p *Patch) Segments() []Segment {
+	keys := make([]int64, 0, len(p.sectors))
+	for s := range p.sectors {
+		keys = append(keys, s)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	var out []Segment
+	pos := int64(0)
+	orig := p.img.size
+	for _, s := range keys {
+		from := s * SectorSize
+		if from > pos {
+			// Unchanged original bytes, then zero padding up to the first
+			// appended sector if the original did not end on a sector.
+			if n := min(from, orig) - pos; n > 0 {
+				out = append(out, Segment{Off: pos, Len: n})
+				pos += n
+			}
+			if from > pos {
+				out = append(out, Segment{Off: pos, Len: from - pos, Data: make([]byte, from-pos)})
+				pos = from
+			}
+		}
+		sec := p.sectors[s]
+		if s < p.start && from+SectorSize > orig {
+			sec = sec[:orig-from] // the original's last, partial sector
+		}
+		if n := len(out); n > 0 && out[n-1].Data != nil && out[n-1].Off+out[n-1].Len == from {
+			out[n-1].Data = append(out[n-1].Data, sec...) // merge adjacent changes
+			out[n-1].Len += int64(len(sec))
+		} else {
+			out = append(out, Segment{Off: from, Len: int64(len(sec)), Data: append([]byte(nil), sec...)})
+		}
+		pos = from + int64(len(sec))
+	}
+	if pos < orig {
+		out = append(out, Segment{Off: pos, Len: orig - pos})
+	}
+	return out
+}

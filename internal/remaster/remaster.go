@@ -194,7 +194,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	defer out.Abort()
 	h := sha256.New()
 	task := opts.Progress.Start("writing "+filepath.Base(opts.Output), patch.Size())
-	n, err := copyHashed(ctx, out, patch.Reader(), h, task)
+	n, err := writeHashed(ctx, out.File, src.file, patch, h, task)
 	task.Done()
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", opts.Output, err)

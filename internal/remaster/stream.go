@@ -2,104 +2,113 @@ package remaster
 
 import (
 	"context"
+	"fmt"
 	"hash"
 	"io"
+	"os"
 	"sync"
-	"sync/atomic"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/iso"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 )
 
-// Stream tuning: 4 × 1 MiB blocks keep memory flat whatever the ISO size and
-// give the writer and the hasher enough slack to run side by side.
 const (
-	blockSize = 1 << 20
-	numBlocks = 4
+	hashBlock = 1 << 20  // the hasher's one buffer: memory stays flat
+	copyChunk = 64 << 20 // kernel copies run in slices so cancellation is prompt
 )
 
-type block struct {
-	buf  []byte
-	n    int
-	refs atomic.Int32
-}
-
-// copyHashed copies src to dst and feeds the same bytes to h. Writing and
-// hashing run on their own goroutines, so on two cores the hash (the slowest
-// part: ~1 GB/s) overlaps the copy instead of following it; the ISO is read
-// once. Blocks are shared, not copied, and recycled when both are done.
-func copyHashed(ctx context.Context, dst io.Writer, src io.Reader, h hash.Hash, task progress.Task) (int64, error) {
-	free := make(chan *block, numBlocks)
-	for range numBlocks {
-		free <- &block{buf: make([]byte, blockSize)}
-	}
-	release := func(b *block) {
-		if b.refs.Add(-1) == 0 {
-			free <- b
-		}
-	}
-	toWrite := make(chan *block, numBlocks)
-	toHash := make(chan *block, numBlocks)
+// writeHashed writes the patched image to out and computes its hash, with
+// the two running side by side on two cores:
+//
+//   - the writer copies unchanged runs of the input inside the kernel
+//     (os.File.ReadFrom uses copy_file_range) and writes only the changed
+//     sectors itself;
+//   - the hasher reads the same patched stream (from the page cache) and
+//     hashes it.
+//
+// The output is never read back; both sides follow one list of segments, so
+// the hash is of exactly the bytes written.
+func writeHashed(ctx context.Context, out, in *os.File, p *iso.Patch, h hash.Hash, task progress.Task) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var (
 		wg       sync.WaitGroup
-		writeErr atomic.Pointer[error]
+		written  int64
+		writeErr error
 	)
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for b := range toWrite {
-			if writeErr.Load() == nil {
-				if _, err := dst.Write(b.buf[:b.n]); err != nil {
-					writeErr.Store(&err)
-				}
-			}
-			release(b)
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for b := range toHash {
-			h.Write(b.buf[:b.n])
-			release(b)
+		written, writeErr = writeSegments(ctx, out, in, p.Segments())
+		if writeErr != nil {
+			cancel() // stop the hasher early
 		}
 	}()
 
-	var total int64
-	var readErr error
+	var hashed int64
+	var hashErr error
+	r := p.Reader()
+	buf := make([]byte, hashBlock)
 	for {
 		if err := ctx.Err(); err != nil {
-			readErr = err
+			hashErr = err
 			break
 		}
-		if writeErr.Load() != nil {
-			break
-		}
-		b := <-free
-		n, err := io.ReadFull(src, b.buf)
-		if n > 0 {
-			b.n = n
-			b.refs.Store(2)
-			toWrite <- b
-			toHash <- b
-			total += int64(n)
-			task.Add(int64(n))
-		} else {
-			free <- b
-		}
-		// ReadFull returns these two unwrapped only for a clean end of src; a
-		// wrapped one from the reader is a real failure and falls through.
-		if err == io.EOF || err == io.ErrUnexpectedEOF { //nolint:errorlint // identity is the point
+		n, err := r.Read(buf)
+		h.Write(buf[:n])
+		hashed += int64(n)
+		task.Add(int64(n))
+		if err == io.EOF { //nolint:errorlint // io.Reader contract
 			break
 		}
 		if err != nil {
-			readErr = err
+			hashErr = err
 			break
 		}
 	}
-	close(toWrite)
-	close(toHash)
-	wg.Wait()
-	if p := writeErr.Load(); p != nil {
-		return total, *p
+	if hashErr != nil {
+		cancel()
 	}
-	return total, readErr
+	wg.Wait()
+	switch {
+	case writeErr != nil:
+		return written, writeErr
+	case hashErr != nil:
+		return written, hashErr
+	case written != hashed:
+		return written, fmt.Errorf("wrote %d bytes but hashed %d", written, hashed)
+	}
+	return written, nil
+}
+
+func writeSegments(ctx context.Context, out, in *os.File, segs []iso.Segment) (int64, error) {
+	var total int64
+	for _, s := range segs {
+		if s.Data != nil {
+			n, err := out.Write(s.Data)
+			total += int64(n)
+			if err != nil {
+				return total, err
+			}
+			continue
+		}
+		if _, err := in.Seek(s.Off, io.SeekStart); err != nil {
+			return total, err
+		}
+		for left := s.Len; left > 0; {
+			if err := ctx.Err(); err != nil {
+				return total, err
+			}
+			n, err := out.ReadFrom(&io.LimitedReader{R: in, N: min(left, copyChunk)})
+			total += n
+			left -= n
+			if err != nil {
+				return total, err
+			}
+			if n == 0 {
+				return total, fmt.Errorf("input ended %d bytes early", left)
+			}
+		}
+	}
+	return total, nil
 }
