@@ -1,0 +1,253 @@
+package kickstart_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
+
+const tmplName = "templates/kickstart.cfg.tmpl"
+
+func shipped(t *testing.T) ([]byte, []kickstart.Host) {
+	t.Helper()
+	src, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
+	require.NoError(t, err)
+	hosts, err := kickstart.LoadHosts(templates.FS, "hosts", "templates")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(hosts), 6)
+	return src, hosts
+}
+
+// lineOf returns the 1-based line of the first line of src containing sub.
+func lineOf(t *testing.T, src []byte, sub string) int {
+	t.Helper()
+	i := bytes.Index(src, []byte(sub))
+	require.GreaterOrEqual(t, i, 0, "%q not in template", sub)
+	return 1 + bytes.Count(src[:i], []byte("\n"))
+}
+
+func TestLintShippedTemplate(t *testing.T) {
+	src, hosts := shipped(t)
+	problems := kickstart.Lint(tmplName, src, hosts)
+	for _, p := range problems {
+		t.Errorf("%v", p)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	src, hosts := shipped(t)
+	tmpl, err := kickstart.Parse(tmplName, src)
+	require.NoError(t, err)
+	for _, h := range hosts {
+		name := strings.TrimSuffix(filepath.Base(h.File), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			out, err := kickstart.Render(tmpl, &h.Def)
+			require.NoError(t, err)
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, out, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test -update to create it")
+			require.Equal(t, string(want), string(out))
+			// The rendered kickstart keeps the build-time placeholder...
+			require.Contains(t, string(out), "\nrootpw --iscrypted "+kickstart.RootpwPlaceholder+"\n")
+			// ...and is otherwise clean once a hash is in place.
+			withHash := strings.Replace(string(out), kickstart.RootpwPlaceholder, testHash, 1)
+			require.Empty(t, kickstart.Check(name, []byte(withHash)))
+		})
+	}
+}
+
+// TestLintBroken checks that each kind of broken template fails with the right
+// FILE:LINE.
+func TestLintBroken(t *testing.T) {
+	src, hosts := shipped(t)
+	replace := func(old, new string) []byte {
+		require.Equal(t, 1, bytes.Count(src, []byte(old)), old)
+		return bytes.Replace(src, []byte(old), []byte(new), 1)
+	}
+	var single []kickstart.Host
+	for _, h := range hosts {
+		if h.Def.Name == "esx-single01" {
+			single = append(single, h)
+		}
+	}
+	require.Len(t, single, 1)
+	emptyRanges := []kickstart.Host{{File: "hosts/empty.yaml", Def: kickstart.HostDef{
+		Name: "esx-empty",
+		Connections: []kickstart.Connection{{Name: "eth0", Networks: []kickstart.Network{
+			{Name: "Public", Purpose: "vmKernel", VID: 10}}}},
+	}}}
+	indexTmpl := "vmaccepteula\n{{ range .Connections }}\n{{ range .Networks }}\n" +
+		"network --ip={{ (index .Ranges 0).Base }}\n{{ end }}\n{{ end }}\n"
+
+	tests := map[string]struct {
+		src    []byte
+		hosts  []kickstart.Host
+		line   int    // template line the first error must be on
+		prefix string // the first error must start with this...
+		msg    string // ...and contain this
+	}{
+		"unknown function": {
+			src:   replace("# ESXi scripted install for host {{ .Name }}.", "# ESXi scripted install for host {{ upper .Name }}."),
+			hosts: hosts,
+			line:  lineOf(t, src, "# ESXi scripted install for host"),
+			msg:   `function "upper" not defined`,
+		},
+		"parse error": {
+			src:   replace("{{- with .UserData }}", "{{- with .UserData }"),
+			hosts: hosts,
+			line:  lineOf(t, src, "{{- with .UserData }}"),
+			msg:   "unexpected",
+		},
+		"empty ranges": {
+			src:    []byte("rootpw --iscrypted " + kickstart.RootpwPlaceholder + "\n" + indexTmpl),
+			hosts:  emptyRanges,
+			line:   5,
+			prefix: tmplName + ":5:",
+			msg:    "host esx-empty (hosts/empty.yaml): at <index .Ranges 0>: error calling index: ",
+		},
+		"unknown command": {
+			src:    replace("network --bootproto=static", "netwrok --bootproto=static"),
+			hosts:  single,
+			line:   lineOf(t, src, "network --bootproto=static"),
+			msg:    `unknown command "netwrok" (did you mean "network"?)`,
+			prefix: tmplName + ":" + strconv.Itoa(lineOf(t, src, "network --bootproto=static")) + ": host ",
+		},
+		"no poweroff": {
+			src:   replace("/bin/poweroff -n\n", "\n"),
+			hosts: single,
+			line:  lineOf(t, src, "%post --interpreter"),
+			msg:   "the last %post section must end with /bin/poweroff -n",
+		},
+		"option value with a space": {
+			src:   replace("install --firstdisk=local --overwritevmfs", "install --firstdisk local --overwritevmfs"),
+			hosts: single,
+			line:  lineOf(t, src, "install --firstdisk=local"),
+			msg:   "join the value with '='",
+		},
+		"kickstart command in %firstboot": {
+			src:   replace("/sbin/auto-backup.sh\n", "/sbin/auto-backup.sh\nkeyboard --foo\nvmaccepteula\n"),
+			hosts: single,
+			line:  lineOf(t, src, "/sbin/auto-backup.sh") + 2,
+			msg:   "kickstart command vmaccepteula after the %firstboot header",
+		},
+		"placeholder missing": {
+			src:   replace("rootpw --iscrypted %ROOTPW_HASH%", "rootpw --iscrypted $6$x$y"),
+			hosts: single,
+			msg:   "no root password placeholder",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			problems := kickstart.Lint(tmplName, tc.src, tc.hosts)
+			var errs []*kickstart.LintError
+			for _, p := range problems {
+				if !p.Warning {
+					errs = append(errs, p)
+				}
+			}
+			require.NotEmpty(t, errs)
+			first := errs[0]
+			require.Equal(t, tmplName, first.File, first.Error())
+			require.Equal(t, tc.line, first.Line, first.Error())
+			require.Contains(t, first.Error(), tc.msg)
+			if tc.prefix != "" {
+				require.True(t, strings.HasPrefix(first.Error(), tc.prefix), first.Error())
+			} else if tc.line > 0 {
+				require.True(t, strings.HasPrefix(first.Error(), tmplName+":"+strconv.Itoa(tc.line)+":"), first.Error())
+			}
+		})
+	}
+}
+
+// TestShippedTemplateSurvivesEmptyRanges renders the shipped template for a
+// host whose networks have no address: it must not fail.
+func TestShippedTemplateSurvivesEmptyRanges(t *testing.T) {
+	src, _ := shipped(t)
+	hosts := []kickstart.Host{{File: "x.yaml", Def: kickstart.HostDef{
+		Name: "esx-bare",
+		Connections: []kickstart.Connection{{
+			Name:        "eth0",
+			UntaggedNet: kickstart.Network{Name: "Public", VID: 5},
+			Networks: []kickstart.Network{
+				{Name: "Public", Purpose: "vmKernel", VID: 10},
+				{Name: "a", Purpose: "iSCSI-A", VID: 11},
+				{Name: "t", Purpose: "Telemetry", VID: 12},
+			},
+		}},
+	}}}
+	for _, p := range kickstart.Lint(tmplName, src, hosts) {
+		require.True(t, p.Warning, p.Error())
+	}
+}
+
+func TestRenderErrorNamesHostAndLine(t *testing.T) {
+	tmpl, err := kickstart.Parse("ks.tmpl", []byte("line one\n{{ euiswap .Name }}\n"))
+	require.NoError(t, err)
+	_, err = kickstart.Render(tmpl, &kickstart.HostDef{Name: "esx9"})
+	require.Error(t, err)
+	require.Equal(t, `ks.tmpl:2:3: host esx9: at <euiswap .Name>: error calling euiswap: euiswap: "esx9" is not an EUI-64 (16 hex digits)`, err.Error())
+}
+
+func TestParseOnlyPortalFunctions(t *testing.T) {
+	for _, fn := range []string{"uuid", "hasprefix", "trimprefix", "contains", "lower", "euiswap",
+		"and", "or", "not", "len", "index", "slice", "print", "printf", "println", "eq", "ne", "lt", "le", "gt", "ge"} {
+		_, err := kickstart.Parse("t", []byte("{{ if false }}{{ "+fn+" }}{{ end }}"))
+		require.NoError(t, err, fn)
+	}
+	for _, fn := range []string{"upper", "replace", "split", "join", "default", "toYaml", "env", "trim"} {
+		_, err := kickstart.Parse("t", []byte("x\n{{ "+fn+" .Name }}"))
+		require.Error(t, err, fn)
+		require.Equal(t, `t:2: function "`+fn+`" not defined`, err.Error())
+	}
+}
+
+func TestLoadHostsStrict(t *testing.T) {
+	fsys := fstest.MapFS{
+		"hosts/good.yaml": {Data: []byte("Name: esx1\n")},
+		"hosts/bad.yaml":  {Data: []byte("Name: esx2\nConnections:\n  - Name: eth0\n    Interface: []\n")},
+		"hosts/notes.txt": {Data: []byte("ignored")},
+	}
+	hosts, err := kickstart.LoadHosts(fsys, "hosts", "samples")
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "samples/hosts/bad.yaml:4: field Interface not found in type kickstart.Connection")
+	require.Len(t, hosts, 1)
+	require.Equal(t, "samples/hosts/good.yaml", hosts[0].File)
+
+	for name, data := range map[string]string{
+		"empty":    "",
+		"no name":  "SSHKeys: []\n",
+		"two docs": "Name: a\n---\nName: b\n",
+		"syntax":   "Name: [\n",
+	} {
+		_, err := kickstart.DecodeHost("h.yaml", strings.NewReader(data))
+		require.Error(t, err, name)
+		require.True(t, strings.HasPrefix(err.Error(), "h.yaml"), err.Error())
+	}
+
+	_, err = kickstart.LoadHosts(fstest.MapFS{"d/x.txt": {}}, "d", "")
+	require.ErrorContains(t, err, "no *.yaml files in d")
+}
+
+func TestLoadHostFile(t *testing.T) {
+	h, err := kickstart.LoadHostFile("../../templates/hosts/esx-bond-iscsi.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "esx-iscsi02", h.Def.Name)
+	require.Len(t, h.Def.Connections[0].Interfaces, 2)
+	_, err = kickstart.LoadHostFile("testdata/does-not-exist.yaml")
+	require.Error(t, err)
+}

@@ -1,0 +1,353 @@
+package kickstart
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// This file reads a rendered kickstart the way the ESXi installer ("weasel")
+// does (esxi-kickstart-language.md §2-4) and applies the lint rules of §7.
+
+// sectionPrefixes end a section body when a line starts with one of them at
+// column 0. The installer matches them as plain prefixes.
+var sectionPrefixes = []string{"%post", "%pre", "%packages", "%vmlicense_text", "%firstboot", "%include", "include"}
+
+// kickstartOnly are commands that mean nothing to busybox or python: written
+// in a section body they are script text, not kickstart commands.
+var kickstartOnly = map[string]bool{"vmaccepteula": true, "accepteula": true, "rootpw": true, "clearpart": true,
+	"paranoid": true, "dryrun": true, "serialnum": true, "vmserialnum": true, "installorupgrade": true}
+
+// kickstartLike are kickstart commands that are also (or could be) script
+// words; in a body they are flagged only when they carry one of their
+// kickstart options.
+var kickstartLike = map[string]bool{"install": true, "upgrade": true, "network": true, "keyboard": true,
+	"part": true, "partition": true}
+
+// maxCommands is the installer's limit on commands, included files counted.
+const maxCommands = 256
+
+type section struct {
+	cmd      *command
+	header   int // line of the header
+	ignored  bool
+	lastLine int    // last non-blank, non-comment body line (0: none)
+	last     string // its text
+}
+
+type checker struct {
+	file     string
+	problems []*LintError
+	cmds     []*command
+	sections []*section
+	includes bool
+}
+
+func (c *checker) errorf(line int, format string, args ...any) {
+	c.problems = append(c.problems, &LintError{File: c.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) warnf(line int, format string, args ...any) {
+	c.problems = append(c.problems, &LintError{File: c.file, Line: line, Warning: true, Msg: fmt.Sprintf(format, args...)})
+}
+
+// Check reads the kickstart ks (named name in messages) as the ESXi 7.0/8.0
+// installer does and returns its problems in line order of discovery, each with
+// the line it is on (0 for problems about the whole file):
+//
+//   - every line outside %pre/%post/%firstboot bodies must be a known command
+//     with known options, values joined with '=' and valid values;
+//   - vmaccepteula, rootpw and exactly one of install/installorupgrade/upgrade
+//     are required; clearpart and part need install;
+//   - the last %post body must end with /bin/poweroff -n, which is how the
+//     HPE Bare Metal portal learns that the deployment finished;
+//   - kickstart commands written after the first section header are script
+//     text, and a body line that starts with a section prefix at column 0 ends
+//     the section early;
+//   - template leftovers ({{, }}, <no value>) are errors.
+//
+// Problems the installer would only warn about, and risks, are warnings.
+func Check(name string, ks []byte) []*LintError {
+	c := &checker{file: name}
+	text := strings.ReplaceAll(string(ks), "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+	if strings.HasSuffix(text, "\n") {
+		lines = lines[:len(lines)-1]
+	}
+	var cur *section
+	for i, raw := range lines {
+		n := i + 1
+		c.leftovers(n, raw, cur == nil)
+		if cur != nil {
+			if !hasSectionPrefix(raw) {
+				c.bodyLine(cur, n, raw)
+				continue
+			}
+			if i == len(lines)-1 {
+				c.warnf(n, "the installer never reads a header on the last line right after a section body; add a line after it")
+				cur = nil
+				break
+			}
+			cur = c.commandLine(n, raw, cur)
+			continue
+		}
+		cur = c.commandLine(n, raw, nil)
+	}
+	c.finish()
+	return c.problems
+}
+
+func hasSectionPrefix(line string) bool {
+	for _, p := range sectionPrefixes {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) leftovers(n int, raw string, command bool) {
+	for _, l := range []string{"{{", "}}"} {
+		if strings.Contains(raw, l) {
+			if command {
+				c.errorf(n, "template leftover %q", l)
+			} else {
+				c.warnf(n, "template leftover %q in a script body", l)
+			}
+			break
+		}
+	}
+	if strings.Contains(raw, "<no value>") {
+		c.errorf(n, "\"<no value>\": the template printed a missing value")
+	}
+}
+
+// commandLine handles a line read as a command: outside any body, or a line
+// that ended the body of prev. It returns the section the line opens, if any.
+func (c *checker) commandLine(n int, raw string, prev *section) *section {
+	tokens, err := splitLine(raw + "\n")
+	if err != nil {
+		c.errorf(n, "%s (the installer stops reading the file here)", err)
+		return nil
+	}
+	for _, t := range tokens {
+		if strings.Contains(t, "\n") {
+			c.errorf(n, "a trailing backslash does not continue a line: each line is one command")
+			tokens = slices.DeleteFunc(tokens, func(s string) bool { return s == "\n" })
+			break
+		}
+	}
+	if len(tokens) == 0 {
+		return nil
+	}
+	name := tokens[0]
+	spec := commandTable[name]
+	if prev != nil && (spec == nil || !strings.HasPrefix(spec.name, "%") && spec.name != "%include") && !deprecatedCommands[name] {
+		c.errorf(n, "line starts with %q at column 0, which ends the %s section of line %d early (the installer matches section headers by prefix); indent the line",
+			prefixOf(raw), prev.cmd.name, prev.header)
+		return nil
+	}
+	if nonASCII(raw) {
+		c.warnf(n, "non-ASCII character in a command line")
+	}
+	if spec != nil && strings.HasPrefix(spec.name, "%") && raw != strings.TrimLeft(raw, " \t") {
+		c.warnf(n, "section header %s is not at column 0: inside a body it would not end the section", name)
+	}
+	switch {
+	case deprecatedCommands[name]:
+		c.warnf(n, "command %q is deprecated and ignored", name)
+		if strings.HasPrefix(name, "%") {
+			return &section{cmd: &command{line: n, name: name}, header: n, ignored: true}
+		}
+		return nil
+	case name == "lang" || name == "langsupport":
+		c.warnf(n, "command %q is unused and ignored", name)
+		return nil
+	case spec == nil:
+		c.unknownCommand(n, tokens)
+		return nil
+	}
+	cmd := c.parseCommand(n, tokens, spec)
+	if spec.check != nil {
+		spec.check(c, cmd)
+	}
+	switch spec.name {
+	case "%pre", "%post", "%firstboot":
+		s := &section{cmd: cmd, header: n}
+		c.sections = append(c.sections, s)
+		return s
+	case "%include":
+		c.includes = true
+	}
+	c.cmds = append(c.cmds, cmd)
+	return nil
+}
+
+func prefixOf(raw string) string {
+	for _, p := range sectionPrefixes {
+		if strings.HasPrefix(raw, p) {
+			return p
+		}
+	}
+	return raw
+}
+
+func nonASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) unknownCommand(n int, tokens []string) {
+	name := tokens[0]
+	for _, b := range bootOptions {
+		if strings.HasPrefix(name, b+"=") {
+			c.errorf(n, "%s is a boot option (boot.cfg kernelopt), not a kickstart command", name)
+			return
+		}
+	}
+	var names []string
+	for k := range commandTable {
+		names = append(names, k)
+	}
+	msg := fmt.Sprintf("unknown command %q", name)
+	if s := suggest(name, names); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?", s)
+		if strings.EqualFold(s, name) {
+			msg += " Commands are case-sensitive"
+		}
+		msg += ")"
+	}
+	c.errorf(n, "%s; the installer skips the line", msg)
+}
+
+// bodyLine checks one line of a section body. Bodies are scripts: only lines
+// that would have been meant as kickstart commands are flagged.
+func (c *checker) bodyLine(s *section, n int, raw string) {
+	trimmed := strings.TrimSpace(raw)
+	if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+		return
+	}
+	s.lastLine, s.last = n, trimmed
+	if s.ignored {
+		return
+	}
+	python := s.cmd.val("--interpreter") == "python"
+	if raw != strings.TrimLeft(raw, " \t") && hasSectionPrefix(trimmed) {
+		c.warnf(n, "indented %s does not end the %s section of line %d: section headers must start at column 0", strings.Fields(trimmed)[0], s.cmd.name, s.header)
+		return
+	}
+	if trimmed == "%end" {
+		if python {
+			c.errorf(n, "%%end is not a section terminator: in a python section it is a SyntaxError")
+		} else {
+			c.warnf(n, "%%end is not a section terminator: the script runs it as a command")
+		}
+		return
+	}
+	tokens, _ := splitLine(raw + "\n")
+	if len(tokens) == 0 {
+		return
+	}
+	w := tokens[0]
+	where := fmt.Sprintf("after the %s header of line %d", s.cmd.name, s.header)
+	switch {
+	case kickstartOnly[w]:
+		c.errorf(n, "kickstart command %s %s is script text, not a command; move it before the first section header", w, where)
+	case kickstartLike[w] && hasKickstartOption(w, tokens[1:]):
+		c.errorf(n, "kickstart command %s %s is script text, not a command; move it before the first section header", w, where)
+	case w == "reboot" && len(tokens) <= 2 && !python:
+		c.warnf(n, "reboot %s runs as a shell command in this script, not as the kickstart reboot command", where)
+	}
+}
+
+func hasKickstartOption(cmd string, args []string) bool {
+	spec := commandTable[cmd]
+	for _, a := range args {
+		name, _, _ := strings.Cut(a, "=")
+		if _, ok := spec.opts[name]; ok && strings.HasPrefix(a, "--") {
+			return true
+		}
+	}
+	return false
+}
+
+// finish applies the whole-file rules.
+func (c *checker) finish() {
+	// Required commands may come from an included file: then only warn.
+	report := func(msg string) {
+		if c.includes {
+			c.warnf(0, "%s (unless an %%include supplies it)", msg)
+		} else {
+			c.errorf(0, "%s", msg)
+		}
+	}
+	byName := map[string][]*command{}
+	for _, cmd := range c.cmds {
+		byName[cmd.spec.name] = append(byName[cmd.spec.name], cmd)
+	}
+	if len(byName["vmaccepteula"]) == 0 {
+		report("vmaccepteula command was not specified: the installer stops")
+	}
+	var family []*command
+	for _, f := range installFamily {
+		family = append(family, byName[f]...)
+	}
+	slices.SortFunc(family, func(a, b *command) int { return a.line - b.line })
+	switch {
+	case len(family) == 0:
+		report("none of install, installorupgrade or upgrade is specified")
+	case len(family) > 1:
+		for _, cmd := range family[1:] {
+			c.errorf(cmd.line, "%s: more than one of install, upgrade or installorupgrade (first on line %d); there can be only one", cmd.name, family[0].line)
+		}
+	}
+	if len(byName["install"]) > 0 && len(byName["rootpw"]) == 0 {
+		report("command \"rootpw\" required but not found")
+	}
+	for _, name := range []string{"clearpart", "part", "partitionembed"} {
+		for _, cmd := range byName[name] {
+			if len(byName["install"]) == 0 {
+				c.errorf(cmd.line, "command %q requires command: \"install\" (installorupgrade and upgrade do not count)", cmd.name)
+			}
+		}
+	}
+	for name, cmds := range byName {
+		if len(cmds) > 1 && !cmds[0].spec.multi && !slices.Contains(installFamily, name) {
+			for _, cmd := range cmds[1:] {
+				c.warnf(cmd.line, "command %q was already specified on line %d; the last one wins", cmd.name, cmds[0].line)
+			}
+		}
+	}
+	if len(byName["network"]) == 0 && len(byName["upgrade"]) == 0 && !c.includes {
+		c.warnf(0, "network command not specified: the installer uses DHCP")
+	}
+	if n := len(c.cmds) + len(c.sections); n > maxCommands {
+		c.errorf(0, "%d commands: the installer accepts at most %d", n, maxCommands)
+	}
+	c.checkPoweroff()
+}
+
+// checkPoweroff checks that the last %post body ends with /bin/poweroff -n.
+func (c *checker) checkPoweroff() {
+	var last *section
+	for _, s := range c.sections {
+		if s.cmd.spec.name == "%post" {
+			last = s
+		}
+	}
+	const want = "/bin/poweroff -n"
+	switch {
+	case last == nil:
+		c.errorf(0, "no %%post section: it must end with %s, which tells the HPE Bare Metal portal that the deployment finished", want)
+	case strings.Join(strings.Fields(last.last), " ") != want:
+		found := "an empty body"
+		if last.lastLine > 0 {
+			found = fmt.Sprintf("%q on line %d", last.last, last.lastLine)
+		}
+		c.errorf(last.header, "the last %%post section must end with %s (found %s): the HPE Bare Metal portal learns that the deployment finished when the host powers off", want, found)
+	}
+}
