@@ -7,9 +7,11 @@ package remaster
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"os"
 	"path/filepath"
 
@@ -37,7 +39,10 @@ type Options struct {
 	Output         string // written atomically; must differ from Input
 	Kernelopt      KerneloptEdit
 	EmbedKickstart string // path of a file to add as /KS.CFG; "" adds nothing
-	Progress       progress.Reporter
+	// SHA512 also computes a SHA-512 digest in the same pass, for services
+	// published with algorithm sha512sum.
+	SHA512   bool
+	Progress progress.Reporter
 }
 
 // EditedFile is one boot configuration that was changed.
@@ -52,7 +57,8 @@ type EditedFile struct {
 type Result struct {
 	Output   string       `json:"output"`
 	Size     int64        `json:"size"`
-	SHA256   string       `json:"sha256"` // lowercase hex
+	SHA256   string       `json:"sha256"`           // lowercase hex
+	SHA512   string       `json:"sha512,omitempty"` // with Options.SHA512
 	VolumeID string       `json:"volume_id"`
 	Version  string       `json:"esxi_version"`
 	Build    string       `json:"esxi_build"`
@@ -192,9 +198,13 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer out.Abort()
-	h := sha256.New()
+	h, h512 := sha256.New(), sha512.New()
+	var hw hash.Hash = h
+	if opts.SHA512 {
+		hw = multiHash{h, h512}
+	}
 	task := opts.Progress.Start("writing "+filepath.Base(opts.Output), patch.Size())
-	n, err := writeHashed(ctx, out.File, src.file, patch, h, task)
+	n, err := writeHashed(ctx, out.File, src.file, patch, hw, task)
 	task.Done()
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", opts.Output, err)
@@ -207,8 +217,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	res.Size = n
 	res.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if opts.SHA512 {
+		res.SHA512 = hex.EncodeToString(h512.Sum(nil))
+	}
 	return res, nil
 }
+
+// multiHash feeds two hashes; only Write is used by writeHashed.
+type multiHash [2]hash.Hash
+
+func (m multiHash) Write(p []byte) (int, error) { m[0].Write(p); return m[1].Write(p) }
+func (m multiHash) Sum(b []byte) []byte         { return m[0].Sum(b) }
+func (m multiHash) Reset()                      { m[0].Reset(); m[1].Reset() }
+func (m multiHash) Size() int                   { return m[0].Size() }
+func (m multiHash) BlockSize() int              { return m[0].BlockSize() }
 
 // embedKickstart adds (or replaces) /KS.CFG with the user's file.
 func embedKickstart(src *source, patch *iso.Patch, path string) (*EditedFile, error) {
