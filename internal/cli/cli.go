@@ -66,6 +66,7 @@ func commands() []command {
 		{"remaster", "-i IN.iso -o OUT.iso [flags]", "write a kickstart-ready copy of an ESXi installer ISO", runRemaster},
 		{"inspect", "[--json] IN.iso", "print volume ID, ESXi version, El Torito entries and kernelopt values", runInspect},
 		{"sample-iso", "-o FILE [--size 600MiB]", "write an ESXi-like ISO for demos, tests and benchmarks", runSampleISO},
+		{"kickstart", "lint|render [flags] [FILE]", "lint the kickstart template against sample hosts, or render it for one host", runKickstart},
 		{"build", "-i ISO -p URL_PREFIX -o OUT.iso -s OUT.yml [-x true] [flags]", "remaster the ISO and write its HPE Bare Metal service YAML, then verify the published ISO", runBuild},
 		{"service", "validate FILE.yml...", "check HPE Bare Metal service YAML files against the portal's rules", runService},
 		{"verify", "[--ca-file CA.pem] SERVICE.yml", "download secure_url anonymously, as the on-prem controller does, and check size and digest", runVerify},

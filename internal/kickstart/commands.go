@@ -2,7 +2,6 @@ package kickstart
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
@@ -69,6 +68,9 @@ func withNote(m map[string]optSpec, note string, names ...string) map[string]opt
 
 var commandTable = map[string]*cmdSpec{}
 
+// commandNames are the keys of commandTable, sorted (set by init).
+var commandNames []string
+
 // installFamily are the commands of which exactly one must be given.
 var installFamily = []string{"install", "installorupgrade", "upgrade"}
 
@@ -113,6 +115,10 @@ func init() {
 	add(&cmdSpec{name: "%post", multi: true, opts: opts("interpreter=", "timeout=", "ignorefailure="), check: checkSection})
 	add(&cmdSpec{name: "%firstboot", multi: true, check: checkSection, opts: withNote(opts("interpreter=", "ignorefailure=", "timeout="),
 		"is not supported on %firstboot and is ignored", "--ignorefailure", "--timeout")})
+	for n := range commandTable {
+		commandNames = append(commandNames, n)
+	}
+	sort.Strings(commandNames)
 }
 
 // deprecatedCommands are ESX 4 / Red Hat commands the installer ignores with a warning.
@@ -384,150 +390,4 @@ func checkSection(c *checker, cmd *command) {
 			c.warnf(cmd.line, "%%post --ignorefailure=%s is not true or false; the installer ignores it", o.val)
 		}
 	}
-}
-
-// hostnameLabel is one RFC 1123 label.
-var hostnameLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
-
-func checkNetwork(c *checker, cmd *command) {
-	n := cmd.line
-	bp, hasBP := cmd.opts["--bootproto"]
-	static := bp.val == "static"
-	switch {
-	case !hasBP:
-		c.warnf(n, "network without --bootproto: the installer uses DHCP")
-	case bp.val != "static" && bp.val != "dhcp":
-		c.errorf(n, "network --bootproto=%s is neither static nor dhcp (values are case-sensitive); the installer falls back to DHCP", bp.val)
-	}
-	addrs := map[string]netip.Addr{}
-	for _, o := range []string{"--ip", "--gateway"} {
-		if !cmd.has(o) {
-			continue
-		}
-		a, err := netip.ParseAddr(cmd.val(o))
-		if err != nil {
-			c.errorf(n, "network %s=%s is not an IP address", o, cmd.val(o))
-			continue
-		}
-		addrs[o] = a
-	}
-	var mask netip.Prefix
-	if cmd.has("--netmask") {
-		bits, ok := maskBits(cmd.val("--netmask"))
-		if !ok {
-			c.errorf(n, "network --netmask=%s is not a netmask such as 255.255.255.0", cmd.val("--netmask"))
-		} else if ip, ok := addrs["--ip"]; ok && ip.Is4() {
-			mask = netip.PrefixFrom(ip, bits).Masked()
-		}
-	}
-	if cmd.has("--nameserver") {
-		servers := strings.Split(cmd.val("--nameserver"), ",")
-		for _, s := range servers {
-			if _, err := netip.ParseAddr(strings.TrimSpace(s)); err != nil {
-				c.errorf(n, "network --nameserver: %q is not an IP address", s)
-			}
-		}
-		if len(servers) > 2 {
-			c.warnf(n, "network --nameserver: the installer uses only the first two of %d servers", len(servers))
-		}
-	}
-	if cmd.has("--hostname") {
-		h := cmd.val("--hostname")
-		ok := len(h) <= 253 && h != ""
-		for _, l := range strings.Split(strings.TrimSuffix(h, "."), ".") {
-			ok = ok && hostnameLabel.MatchString(l)
-		}
-		if !ok {
-			c.errorf(n, "network --hostname=%s is not a valid host name", h)
-		}
-	}
-	if cmd.has("--vlanid") {
-		v, err := strconv.Atoi(cmd.val("--vlanid"))
-		switch {
-		case err != nil || v < 0 || v > 4095:
-			c.errorf(n, "network --vlanid=%s is not a VLAN id (0-4095)", cmd.val("--vlanid"))
-		case v == 0 || v == 4095:
-			c.warnf(n, "network --vlanid=%d is accepted but is not a usable VLAN; use 1-4094 or leave it out", v)
-		}
-	}
-	if cmd.has("--addvmportgroup") {
-		switch strings.ToLower(cmd.val("--addvmportgroup")) {
-		case "0", "1", "true", "false":
-		default:
-			c.warnf(n, "network --addvmportgroup=%s is not 0, 1, true or false; the installer ignores it", cmd.val("--addvmportgroup"))
-		}
-	}
-	switch {
-	case static && !cmd.has("--ip"):
-		c.errorf(n, "network --bootproto=static needs --ip")
-	case static:
-		for _, o := range []string{"--netmask", "--gateway", "--nameserver", "--hostname"} {
-			if !cmd.has(o) {
-				c.warnf(n, "network --bootproto=static without %s: the installer guesses or leaves it empty", o)
-			}
-		}
-		if gw, ok := addrs["--gateway"]; ok && mask.IsValid() && !mask.Contains(gw) {
-			c.errorf(n, "network --gateway=%s is not in the subnet %s of --ip", gw, mask)
-		}
-	case bp.val == "dhcp":
-		for _, o := range []string{"--ip", "--netmask", "--gateway"} {
-			if cmd.has(o) {
-				c.errorf(n, "network --bootproto=dhcp does not allow %s", o)
-			}
-		}
-		for _, o := range []string{"--hostname", "--nameserver"} {
-			if cmd.has(o) {
-				c.warnf(n, "network --bootproto=dhcp ignores %s", o)
-			}
-		}
-	}
-}
-
-// maskBits returns the prefix length of a dotted IPv4 netmask.
-func maskBits(s string) (int, bool) {
-	a, err := netip.ParseAddr(s)
-	if err != nil || !a.Is4() {
-		return 0, false
-	}
-	b := a.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	ones := 0
-	for v&0x80000000 != 0 {
-		ones++
-		v <<= 1
-	}
-	return ones, v == 0
-}
-
-// suggest returns the candidate closest to s (case-insensitive edit distance
-// at most 2), or "".
-func suggest(s string, candidates []string) string {
-	sort.Strings(candidates)
-	best, bestD := "", 3
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(c)); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

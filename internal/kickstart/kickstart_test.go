@@ -133,6 +133,12 @@ func TestLintBroken(t *testing.T) {
 			line:  lineOf(t, src, "%post --interpreter"),
 			msg:   "the last %post section must end with /bin/poweroff -n",
 		},
+		"unknown field": {
+			src:   replace("{{- with .UserData }}", "{{- with .UserDat }}"),
+			hosts: single,
+			line:  lineOf(t, src, "{{- with .UserData }}"),
+			msg:   ".UserDat is not a field of the hostdef-v3 data (did you mean .UserData?)",
+		},
 		"option value with a space": {
 			src:   replace("install --firstdisk=local --overwritevmfs", "install --firstdisk local --overwritevmfs"),
 			hosts: single,
@@ -250,4 +256,16 @@ func TestLoadHostFile(t *testing.T) {
 	require.Len(t, h.Def.Connections[0].Interfaces, 2)
 	_, err = kickstart.LoadHostFile("testdata/does-not-exist.yaml")
 	require.Error(t, err)
+}
+
+func TestLintWarnsOnHostdefV4Field(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\n{{ range .Connections }}\n{{ if .UntaggedNet.NoIPAddr }}x{{ end }}{{ end }}\n")
+	problems := kickstart.Lint("ks.tmpl", src, nil)
+	var found bool
+	for _, p := range problems {
+		if p.Line == 4 && p.Warning && strings.Contains(p.Msg, ".NoIPAddr is a hostdef-v4 field") {
+			found = true
+		}
+	}
+	require.True(t, found, "%v", problems)
 }

@@ -209,12 +209,8 @@ func (c *checker) unknownCommand(n int, tokens []string) {
 			return
 		}
 	}
-	var names []string
-	for k := range commandTable {
-		names = append(names, k)
-	}
 	msg := fmt.Sprintf("unknown command %q", name)
-	if s := suggest(name, names); s != "" {
+	if s := suggest(name, commandNames); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?", s)
 		if strings.EqualFold(s, name) {
 			msg += " Commands are case-sensitive"
@@ -346,7 +342,7 @@ func (c *checker) checkPoweroff() {
 	case strings.Join(strings.Fields(last.last), " ") != want:
 		found := "an empty body"
 		if last.lastLine > 0 {
-			found = fmt.Sprintf("%q on line %d", last.last, last.lastLine)
+			found = fmt.Sprintf("%q", last.last)
 		}
 		c.errorf(last.header, "the last %%post section must end with %s (found %s): the HPE Bare Metal portal learns that the deployment finished when the host powers off", want, found)
 	}

@@ -101,7 +101,7 @@ func TestCheck(t *testing.T) {
 			"not supported on %firstboot"},
 		"post timeout": {edit("%post --interpreter=busybox", "%post --interpreter=busybox --timeout=soon"), 5, true, "not a number"},
 		"no poweroff": {edit("/bin/poweroff -n\n", "echo done\n"), 5, false,
-			`must end with /bin/poweroff -n (found "echo done" on line 6)`},
+			`must end with /bin/poweroff -n (found "echo done")`},
 		"no post": {edit("%post --interpreter=busybox\n/bin/poweroff -n\n", ""), 0, false, "no %post section"},
 		"poweroff not last post": {edit("vim-cmd hostsvc/enable_ssh\n", "vim-cmd hostsvc/enable_ssh\n%post --interpreter=busybox\necho late\n"), 9, false,
 			"the last %post section must end with /bin/poweroff -n"},

@@ -80,7 +80,8 @@ var lintHash = "$6$esxi.byoi.lint$" + strings.Repeat("x", 86)
 //
 //  1. the build-time root password placeholder is there, once, on a rootpw line;
 //  2. the template parses with exactly the portal's functions (a parse error
-//     ends the lint: nothing can be rendered);
+//     ends the lint: nothing can be rendered), and every field it names is a
+//     field of the hostdef-v3 data (a hostdef-v4 field draws a warning);
 //  3. it renders for every host, a render error naming the host and the
 //     template line;
 //  4. every rendered kickstart passes [Check]; each problem names the host and
@@ -102,6 +103,7 @@ func Lint(name string, src []byte, hosts []Host) []*LintError {
 	if err != nil {
 		return append(problems, asLintErrors(name, err)...)
 	}
+	problems = append(problems, checkFields(t)...)
 	if len(hosts) == 0 {
 		problems = append(problems, &LintError{File: name, Warning: true,
 			Msg: "no sample hosts: the template was parsed but never rendered"})

@@ -122,24 +122,7 @@ func instrument(t *Template) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	lineStarts := []int{0}
-	for i, c := range t.src {
-		if c == '\n' {
-			lineStarts = append(lineStarts, i+1)
-		}
-	}
-	lineOf := func(off int) int {
-		lo, hi := 0, len(lineStarts)
-		for hi-lo > 1 {
-			mid := (lo + hi) / 2
-			if lineStarts[mid] <= off {
-				lo = mid
-			} else {
-				hi = mid
-			}
-		}
-		return lo + 1
-	}
+	lineOf := lineIndex(t.src)
 	for _, tt := range inst.Templates() {
 		if tt.Tree == nil || tt.Tree.Root == nil {
 			continue
@@ -220,4 +203,26 @@ func stripMarks(out []byte) ([]byte, []int) {
 		}
 	}
 	return clean, lines
+}
+
+// lineIndex returns a function from a byte offset in src to its 1-based line.
+func lineIndex(src []byte) func(off int) int {
+	starts := []int{0}
+	for i, c := range src {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return func(off int) int {
+		lo, hi := 0, len(starts)
+		for hi-lo > 1 {
+			mid := (lo + hi) / 2
+			if starts[mid] <= off {
+				lo = mid
+			} else {
+				hi = mid
+			}
+		}
+		return lo + 1
+	}
 }

@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/templates"
+)
+
+// Names under which the embedded defaults appear in messages: the paths of the
+// files in the repository, so that FILE:LINE points at something to edit.
+const (
+	embeddedKickstart = "templates/kickstart.cfg.tmpl"
+	embeddedHosts     = "templates/hosts"
+)
+
+// runKickstart is `esxi-byoi kickstart lint|render`.
+func runKickstart(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return usagef("kickstart", "missing subcommand: lint or render")
+	}
+	switch args[0] {
+	case "lint":
+		return runKickstartLint(env, args[1:])
+	case "render":
+		return runKickstartRender(env, args[1:])
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--hosts DIR] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		return flag.ErrHelp
+	default:
+		return usagef("kickstart", "unknown subcommand %q: want lint or render", args[0])
+	}
+}
+
+// runKickstartLint checks a kickstart template against sample hosts. Problems
+// go to stderr as FILE:LINE: message, the summary to stdout; any error fails.
+func runKickstartLint(env *Env, args []string) error {
+	fs := newFlags(env, "kickstart lint")
+	hostsDir := fs.String("hosts", "", "directory of sample hosts (*.yaml, hostdef-v3); default: the embedded "+embeddedHosts)
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--hosts DIR] [FILE]")
+		fmt.Fprintln(env.Stderr, "Renders the kickstart template FILE (default: the embedded "+embeddedKickstart+") for every sample host\n"+
+			"and checks each result like the ESXi installer. Problems print as FILE:LINE: message.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef(fs.Name(), "want at most one template FILE, got %d", len(pos))
+	}
+	name, src, err := readKickstart(pos)
+	if err != nil {
+		return err
+	}
+	var hosts []kickstart.Host
+	if *hostsDir == "" {
+		hosts, err = kickstart.LoadHosts(templates.FS, "hosts", "templates")
+	} else {
+		hosts, err = kickstart.LoadHosts(os.DirFS(*hostsDir), ".", filepath.ToSlash(*hostsDir))
+	}
+	if err != nil {
+		return hostErrors(env, err)
+	}
+	problems := kickstart.Lint(name, src, hosts)
+	for _, p := range problems {
+		fmt.Fprintln(env.Stderr, p.Error())
+	}
+	errs, warns := kickstart.Count(problems)
+	fmt.Fprintf(env.Stdout, "%s: %d %s checked: %d %s, %d %s\n", name, len(hosts), plural(len(hosts), "host", "hosts"),
+		errs, plural(errs, "error", "errors"), warns, plural(warns, "warning", "warnings"))
+	if errs > 0 {
+		return fmt.Errorf("kickstart lint: %s: %d %s", name, errs, plural(errs, "error", "errors"))
+	}
+	return nil
+}
+
+// runKickstartRender prints the kickstart the portal would serve to one host.
+// The rootpw line keeps kickstart.RootpwPlaceholder unless a hash is given.
+func runKickstartRender(env *Env, args []string) error {
+	fs := newFlags(env, "kickstart render")
+	hostFile := fs.String("host", "", "host definition (hostdef-v3 YAML, as in "+embeddedHosts+"/); required")
+	hash := fs.String("root-password-hash", "", "SHA-512 crypt hash ($6$...) to put in place of "+kickstart.RootpwPlaceholder+
+		"; without it the placeholder stays, as in the template the portal receives before the build substitutes it")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		fmt.Fprintln(env.Stderr, "Prints the kickstart that the template FILE (default: the embedded "+embeddedKickstart+") renders for one host.")
+		fs.PrintDefaults()
+	}
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *hostFile == "" {
+		return usagef(fs.Name(), "--host HOST.yaml is required")
+	}
+	if len(pos) > 1 {
+		return usagef(fs.Name(), "want at most one template FILE, got %d", len(pos))
+	}
+	name, src, err := readKickstart(pos)
+	if err != nil {
+		return err
+	}
+	if *hash != "" {
+		if src, err = kickstart.SubstituteRootpw(src, *hash); err != nil {
+			return err
+		}
+	}
+	host, err := kickstart.LoadHostFile(*hostFile)
+	if err != nil {
+		return hostErrors(env, err)
+	}
+	tmpl, err := kickstart.Parse(name, src)
+	if err != nil {
+		return err
+	}
+	out, err := kickstart.Render(tmpl, &host.Def)
+	if err != nil {
+		return err
+	}
+	_, err = env.Stdout.Write(out)
+	return err
+}
+
+// readKickstart returns the template named by pos, or the embedded default.
+func readKickstart(pos []string) (string, []byte, error) {
+	if len(pos) == 0 {
+		src, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
+		return embeddedKickstart, src, err
+	}
+	src, err := os.ReadFile(pos[0])
+	if err != nil {
+		return "", nil, fmt.Errorf("read kickstart template: %w", err)
+	}
+	return pos[0], src, nil
+}
+
+// hostErrors prints every host file problem as FILE:LINE: message and returns
+// one error that counts them.
+func hostErrors(env *Env, err error) error {
+	var list []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	} else {
+		list = []error{err}
+	}
+	var le *kickstart.LintError
+	if len(list) == 1 && !errors.As(list[0], &le) {
+		return err // not about a file's content: one "error:" line is enough
+	}
+	for _, e := range list {
+		fmt.Fprintln(env.Stderr, e.Error())
+	}
+	return fmt.Errorf("kickstart: %d %s in host definitions", len(list), plural(len(list), "problem", "problems"))
+}
+
+// parseInterspersed parses flags that may come before or after the
+// positional arguments (`lint FILE --hosts DIR`), and returns the positional
+// ones. "--" ends the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parse(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

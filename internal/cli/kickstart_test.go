@@ -1,0 +1,158 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/cli"
+	"github.com/esxi-byoi/esxi-byoi/templates"
+)
+
+// ks runs `esxi-byoi kickstart ARGS...` in-process.
+func ks(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = cli.Main(t.Context(), append([]string{"kickstart"}, args...), &out, &errb, func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+// brokenTemplate writes the shipped template with old replaced by new and
+// returns its path and the 1-based line where old was.
+func brokenTemplate(t *testing.T, old, new string) (string, int) {
+	t.Helper()
+	src, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
+	require.NoError(t, err)
+	i := bytes.Index(src, []byte(old))
+	require.GreaterOrEqual(t, i, 0, old)
+	line := 1 + bytes.Count(src[:i], []byte("\n"))
+	path := filepath.Join(t.TempDir(), "ks.cfg.tmpl")
+	require.NoError(t, os.WriteFile(path, bytes.Replace(src, []byte(old), []byte(new), 1), 0o644))
+	return path, line
+}
+
+func TestKickstartLintShipped(t *testing.T) {
+	code, out, errb := ks(t, "lint")
+	require.Equal(t, 0, code, errb)
+	require.Empty(t, errb)
+	require.Regexp(t, `^templates/kickstart.cfg.tmpl: \d+ hosts checked: 0 errors, 0 warnings\n$`, out)
+}
+
+func TestKickstartLintBroken(t *testing.T) {
+	tests := map[string]struct {
+		old, new string
+		msg      string
+	}{
+		"unknown function": {"{{ .Name }}.", "{{ upper .Name }}.", `function "upper" not defined`},
+		"parse error":      {"{{- with .UserData }}", "{{- with .UserData }", "unexpected"},
+		"unknown command":  {"network --bootproto=static", "netwrok --bootproto=static", `unknown command "netwrok"`},
+		"no poweroff":      {"/bin/poweroff -n\n", "echo done\n", "must end with /bin/poweroff -n"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			path, line := brokenTemplate(t, tc.old, tc.new)
+			if name == "no poweroff" {
+				// The problem is reported on the %post header.
+				src, err := os.ReadFile(path)
+				require.NoError(t, err)
+				line = 1 + bytes.Count(src[:bytes.Index(src, []byte("%post --"))], []byte("\n"))
+			}
+			code, out, errb := ks(t, "lint", path)
+			require.Equal(t, 1, code, errb)
+			require.Contains(t, errb, path+":"+strconv.Itoa(line)+":")
+			require.Contains(t, errb, tc.msg)
+			require.Contains(t, errb, "error: kickstart lint: "+path+": ")
+			if name != "unknown function" && name != "parse error" {
+				require.Regexp(t, `^`+regexp.QuoteMeta(path)+`: 7 hosts checked: \d+ errors?, \d+ warnings?\n$`, out)
+			}
+		})
+	}
+}
+
+func TestKickstartLintRenderErrorNamesHost(t *testing.T) {
+	dir := t.TempDir()
+	tmpl := filepath.Join(dir, "ks.tmpl")
+	require.NoError(t, os.WriteFile(tmpl, []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\n"+
+		"{{ range .Connections }}{{ range .Networks }}\nnetwork --ip={{ (index .Ranges 0).Base }}\n{{ end }}{{ end }}\n"), 0o644))
+	hosts := filepath.Join(dir, "hosts")
+	require.NoError(t, os.Mkdir(hosts, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(hosts, "empty.yaml"), []byte(
+		"Name: esx-empty\nConnections:\n  - Name: eth0\n    Networks:\n      - Name: Public\n        VID: 10\n"), 0o644))
+
+	code, _, errb := ks(t, "lint", tmpl, "--hosts", hosts)
+	require.Equal(t, 1, code, errb)
+	require.Contains(t, errb, tmpl+":4:")
+	require.Contains(t, errb, "host esx-empty ("+filepath.ToSlash(filepath.Join(hosts, "empty.yaml"))+"): at <index .Ranges 0>: error calling index")
+}
+
+func TestKickstartLintBadHostFile(t *testing.T) {
+	hosts := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(hosts, "typo.yaml"), []byte("Name: esx1\nSSHKey: []\n"), 0o644))
+	code, out, errb := ks(t, "--hosts", hosts) // flags before the subcommand are a usage error
+	require.Equal(t, 2, code, errb)
+	require.Empty(t, out)
+
+	code, _, errb = ks(t, "lint", "--hosts", hosts)
+	require.Equal(t, 1, code, errb)
+	require.Contains(t, errb, filepath.ToSlash(filepath.Join(hosts, "typo.yaml"))+":2: field SSHKey not found in type kickstart.HostDef")
+}
+
+func TestKickstartRender(t *testing.T) {
+	host := filepath.Join("..", "..", "templates", "hosts", "esx-raid-naa.yaml")
+	code, out, errb := ks(t, "render", "--host", host)
+	require.Equal(t, 0, code, errb)
+	require.Empty(t, errb)
+	require.Contains(t, out, "\nrootpw --iscrypted %ROOTPW_HASH%\n")
+	require.Contains(t, out, "\ninstall --disk=naa.600508b1001c7d3e4f5a6b7c8d9e0f12 --overwritevmfs\n")
+
+	const hash = "$6$esxibyoitest$51i1TJMoVjjw1CAsbjsfukpHcbaux2TTvrVrFqDCtgmyw6AjQbJkTZgmiyyn.uRnpn7YG5xJ4xhh1iXjchHko0"
+	code, out2, errb := ks(t, "render", "--root-password-hash", hash, "--host", host)
+	require.Equal(t, 0, code, errb)
+	require.Equal(t, strings.Replace(out, "%ROOTPW_HASH%", hash, 1), out2)
+
+	code, _, errb = ks(t, "render", "--root-password-hash", "plain", "--host", host)
+	require.Equal(t, 1, code)
+	require.Contains(t, errb, "not a SHA-512 crypt hash")
+}
+
+func TestKickstartRenderOwnTemplateAfterHost(t *testing.T) {
+	tmpl := filepath.Join(t.TempDir(), "mini.tmpl")
+	require.NoError(t, os.WriteFile(tmpl, []byte("# {{ .Name }} {{ len .Connections }}\n"), 0o644))
+	host := filepath.Join("..", "..", "templates", "hosts", "esx-bfs-fc.yaml")
+	code, out, errb := ks(t, "render", tmpl, "--host", host) // flags may follow FILE
+	require.Equal(t, 0, code, errb)
+	require.Equal(t, "# esx-bfs06 2\n", out)
+}
+
+func TestKickstartUsage(t *testing.T) {
+	tests := map[string]struct {
+		args []string
+		code int
+		msg  string
+	}{
+		"no subcommand":      {nil, 2, "missing subcommand"},
+		"unknown subcommand": {[]string{"check"}, 2, `unknown subcommand "check"`},
+		"render needs host":  {[]string{"render"}, 2, "--host HOST.yaml is required"},
+		"two files":          {[]string{"lint", "a", "b"}, 2, "at most one template FILE"},
+		"bad flag":           {[]string{"lint", "--nope"}, 2, "flag provided but not defined"},
+		"missing file":       {[]string{"lint", "/nonexistent/ks.tmpl"}, 1, "read kickstart template"},
+		"missing host":       {[]string{"render", "--host", "/nonexistent/h.yaml"}, 1, "read host"},
+		"help":               {[]string{"lint", "-h"}, 0, "usage: esxi-byoi kickstart lint"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, _, errb := ks(t, tc.args...)
+			require.Equal(t, tc.code, code, errb)
+			require.Contains(t, errb, tc.msg)
+			if tc.code == 2 {
+				require.Contains(t, errb, "usage: esxi-byoi kickstart lint|render [flags] [FILE]")
+			}
+		})
+	}
+}
