@@ -149,7 +149,7 @@ var fixtureTime = time.Date(2024, 6, 25, 12, 0, 0, 0, time.UTC)
 // path. The BIOS El Torito entry is Debian's isolinux.bin (no emulation, load
 // size 4, boot-info-table) set up to print /BOOT.CFG on the serial console;
 // the UEFI entry is a FAT EFIBOOT.IMG whose GRUB prints /EFI/BOOT/BOOT.CFG and
-// /KS.CFG. The image is about 4 MB and builds in well under a second.
+// /KS.CFG. The image is about 5 MB and builds in well under a second.
 func Build(t testing.TB, opts FixtureOptions) string {
 	t.Helper()
 	dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -207,6 +208,15 @@ func TestJudgeRejectsStaleBootInfoTable(t *testing.T) {
 	require.Contains(t, strings.Join(msgs, "\n"), "bi_csum (checksum from byte 64)")
 }
 
+func TestJudgeRejectsChangedSystemArea(t *testing.T) {
+	in := isotest.Build(t, isotest.FixtureOptions{})
+	out := copyISO(t, in)
+	flipByte(t, out, 446) // where an MBR partition table would start
+
+	msgs := failures(t, func(tb testing.TB) { isotest.Judge(tb, in, out, nil, true) })
+	require.Contains(t, strings.Join(msgs, "\n"), "system area (sectors 0-15)")
+}
+
 func TestJudgeRejectsVolumeGrowthUnlessRelocated(t *testing.T) {
 	in := isotest.Build(t, isotest.FixtureOptions{})
 	out := copyISO(t, in)
@@ -240,6 +250,11 @@ func TestSectorsDifferCountsSectors(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.Close())
 	require.Equal(t, 6, isotest.SectorsDiffer(t, in, out), "three sectors past the end")
+}
+
+func TestAptPackagesListsEachPackageOnce(t *testing.T) {
+	require.Equal(t, []string{"dosfstools", "genisoimage", "grub-common", "grub-efi-amd64-bin", "isolinux",
+		"mtools", "ovmf", "qemu-system-x86", "syslinux-common", "xorriso"}, isotest.AptPackages())
 }
 
 func TestNormPath(t *testing.T) {
@@ -382,4 +397,11 @@ func xorrisoReport(t *testing.T, iso string) string {
 	out, err := execOut("xorriso", "-indev", iso, "-report_el_torito", "plain")
 	require.NoError(t, err)
 	return out
+}
+
+// execOut runs a tool directly, not through the package under test, and
+// returns its stdout.
+func execOut(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).Output()
+	return string(out), err
 }

@@ -34,7 +34,8 @@ const maxDiffs = 30
 //   - osirrox -extract /: every file but the edited ones byte-identical;
 //   - each boot image xorriso reports with a boot-info-table carries a correct
 //     one in out (PVD LBA 16, its own LBA and length, checksum from byte 64),
-//     read from out's bytes at the extent isoinfo lists.
+//     read from out's bytes at the extent isoinfo lists;
+//   - the system area (sectors 0-15) is byte-identical.
 func Judge(t testing.TB, in, out string, edited []string, relocated bool) {
 	t.Helper()
 	j := newJudgement(t, in, out, edited, relocated)
@@ -62,6 +63,29 @@ func Judge(t testing.TB, in, out string, edited []string, relocated bool) {
 	}
 	j.trees(ExtractTree(t, in), ExtractTree(t, out))
 	j.bootInfoTables(inRep, outISO)
+	j.systemArea()
+}
+
+// systemArea compares the first 16 sectors byte for byte: xorriso only
+// reports a system area it recognises (MBR, GPT, ...), and nothing in it may
+// change.
+func (j *judgement) systemArea() {
+	j.t.Helper()
+	read := func(p string) []byte {
+		f, err := os.Open(p)
+		if err != nil {
+			j.t.Fatalf("isotest: %v", err)
+		}
+		defer f.Close()
+		b := make([]byte, 16*sectorSize)
+		if _, err := f.ReadAt(b, 0); err != nil {
+			j.t.Fatalf("isotest: read the system area of %s: %v", p, err)
+		}
+		return b
+	}
+	if a, b := read(j.in), read(j.out); !bytes.Equal(a, b) {
+		j.report("system area (sectors 0-15)", []string{firstDiff(a, b)})
+	}
 }
 
 type judgement struct {

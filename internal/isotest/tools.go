@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,21 @@ var Packages = map[string]string{
 	syslinuxModDir:       "syslinux-common",    // ldlinux.c32, cat.c32 and friends
 	ovmfCode:             "ovmf",               // UEFI firmware
 	ovmfVars:             "ovmf",               // UEFI variable store template
+}
+
+// AptPackages returns the Debian packages in [Packages], sorted, once each:
+// the list .ci/run passes to apt-get install.
+func AptPackages() []string {
+	seen := map[string]bool{}
+	var pkgs []string
+	for _, p := range Packages {
+		if !seen[p] {
+			seen[p] = true
+			pkgs = append(pkgs, p)
+		}
+	}
+	sort.Strings(pkgs)
+	return pkgs
 }
 
 const (
