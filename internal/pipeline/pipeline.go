@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
@@ -45,6 +46,17 @@ type Options struct {
 	SkipVerify  bool // -x true
 	Date        time.Time
 	DownloadTmo int
+
+	// Publishing. With neither S3Bucket nor PublishDir set nothing is
+	// uploaded and the user copies the ISO to URLPrefix themselves.
+	S3Bucket        string
+	S3Prefix        string // key = S3Prefix + base name of Output
+	S3Endpoint      string // any S3-compatible HTTPS endpoint; "" = AWS
+	S3Region        string
+	S3PathStyle     bool
+	PublicURLPrefix string // URL base the controller uses; "" = derived from endpoint/bucket/key
+	PublishDir      string // copy the ISO atomically into this directory instead
+	Replace         bool   // allow replacing a published object with different bytes
 }
 
 // Validate checks everything up front and reports every problem at once.
@@ -77,6 +89,7 @@ type State struct {
 	ISO     *remaster.Result // set by Remaster
 	YAML    []byte           // set by RenderService
 	Service *service.Service // set by RenderService
+	Object  *publish.Object  // set by Upload (outcome: published | skipped-identical)
 	Check   *verify.Result   // set by Verify
 }
 
