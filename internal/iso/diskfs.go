@@ -30,7 +30,15 @@ func (img *Image) ReadFile(f *File) (data []byte, err error) {
 			data, err = nil, unsupported("go-diskfs cannot read %s: %v", f.Path, r)
 		}
 	}()
-	fsys, err := iso9660.Read(readerStorage{io.NewSectionReader(img.r, 0, img.size)}, img.size, 0, SectorSize)
+	img.diskfsOnce.Do(func() {
+		defer func() {
+			if r := recover(); r != nil {
+				img.diskfs, img.diskfsErr = nil, fmt.Errorf("panic: %v", r)
+			}
+		}()
+		img.diskfs, img.diskfsErr = iso9660.Read(readerStorage{io.NewSectionReader(img.r, 0, img.size)}, img.size, 0, SectorSize)
+	})
+	fsys, err := img.diskfs, img.diskfsErr
 	if err != nil {
 		return nil, unsupported("go-diskfs cannot read the image: %v", err)
 	}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
+
+	"github.com/diskfs/go-diskfs/filesystem/iso9660"
 )
 
 // SectorSize is the ISO 9660 logical block size; images with another block
@@ -48,6 +51,11 @@ type Image struct {
 	Trees       []*Tree       // one per descriptor, same order
 
 	bootRecordSector int64
+
+	// go-diskfs's view of the same image, opened once on first ReadFile.
+	diskfsOnce sync.Once
+	diskfs     *iso9660.FileSystem
+	diskfsErr  error
 }
 
 // Size is the byte size of the underlying image.
