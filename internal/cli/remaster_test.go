@@ -187,19 +187,12 @@ func TestRemasterBadInputsFailCleanly(t *testing.T) {
 	}
 }
 
-func TestRemasterUnwritableOutputDirectory(t *testing.T) {
-	dir := t.TempDir()
-	ro := filepath.Join(dir, "ro")
-	require.NoError(t, os.Mkdir(ro, 0o555))
-	require.NoError(t, os.Chmod(dir, 0o755))
-	in := filepath.Join(dir, "in.iso")
-	data, err := os.ReadFile(smallSample(t))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(in, data, 0o644))
-	cmd := childCmd(t, "remaster", "-i", in, "-o", filepath.Join(ro, "out.iso"))
+// runAsUser runs the CLI in a child process; as root it runs as nobody (root
+// reads and writes anything), from a copy of the test binary nobody can reach.
+func runAsUser(t *testing.T, dir string, args ...string) (int, string) {
+	t.Helper()
+	cmd := childCmd(t, args...)
 	if os.Geteuid() == 0 {
-		// root writes anywhere; run the child as nobody so permissions apply,
-		// from a copy of the test binary that nobody can reach.
 		self, err := os.ReadFile(cmd.Path)
 		require.NoError(t, err)
 		cmd.Path = filepath.Join(dir, "esxi-byoi")
@@ -211,13 +204,41 @@ func TestRemasterUnwritableOutputDirectory(t *testing.T) {
 	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, stderr.String())
-	require.Equal(t, 1, ee.ExitCode(), stderr.String())
-	require.Contains(t, stderr.String(), "is not writable")
-	require.Contains(t, stderr.String(), "fix: choose a directory you can write to")
+	return ee.ExitCode(), stderr.String()
+}
+
+func TestRemasterUnwritableOutputDirectory(t *testing.T) {
+	dir := t.TempDir()
+	ro := filepath.Join(dir, "ro")
+	require.NoError(t, os.Mkdir(ro, 0o555))
+	in := filepath.Join(dir, "in.iso")
+	data, err := os.ReadFile(smallSample(t))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, data, 0o644))
+	code, stderr := runAsUser(t, dir, "remaster", "-i", in, "-o", filepath.Join(ro, "out.iso"))
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "is not writable")
+	require.Contains(t, stderr, "fix: choose a directory you can write to")
 	requireEmptyDir(t, ro)
+}
+
+func TestRemasterUnreadableInput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	require.NoError(t, os.Mkdir(out, 0o777))
+	require.NoError(t, os.Chmod(out, 0o777))
+	in := filepath.Join(dir, "in.iso")
+	data, err := os.ReadFile(smallSample(t))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, data, 0o000))
+	code, stderr := runAsUser(t, dir, "remaster", "-i", in, "-o", filepath.Join(out, "out.iso"))
+	require.Equal(t, 1, code, stderr)
+	require.Contains(t, stderr, "in.iso")
+	require.Contains(t, stderr, "permission denied")
+	requireEmptyDir(t, out)
 }
 
 func TestRemasterDiskFullLeavesNoFile(t *testing.T) {
