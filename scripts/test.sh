@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README names it and .ci/run calls it:
-# installs the test tools, vets, builds the same static binary as the
-# Dockerfile, runs every test against real peers, then fuzzes each target briefly.
+# installs the test tools and builds versitygw (the S3 test peer), vets, builds
+# the same static binary as the Dockerfile, runs every test against real peers
+# (versitygw over TLS included), then fuzzes each target briefly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 FUZZTIME="${FUZZTIME:-10s}"
 
 scripts/deps.sh
+# The S3 tests run against a real server: versitygw, built once into a cache
+# outside the repository (a few minutes cold, then instant).
+echo "== versitygw"; VERSITYGW="$(scripts/versitygw.sh)"; export VERSITYGW
 echo "== go vet"; go vet ./...
 echo "== gofmt"; test -z "$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"
 echo "== build (static, as in the Dockerfile)"

@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"io"
+	"log"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,6 +15,12 @@ import (
 )
 
 func main() {
+	// esxi-byoi never logs through the standard logger; a library that does
+	// (transfermanager on a failed CompleteMultipartUpload) would put stray
+	// lines into our one-line errors. Keep them for debugging only.
+	if os.Getenv("ESXI_BYOI_DEBUG") == "" {
+		log.SetOutput(io.Discard)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := cli.Main(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
 	stop()

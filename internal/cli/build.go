@@ -9,13 +9,15 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/secret"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
 // runBuild is the recipe's one-shot (glm-build-image-and-service.sh) with its
-// flags: remaster, service YAML, verify.
+// flags, plus publishing: fetch a remote -i, remaster, publish (S3 or a
+// directory), service YAML, verify.
 func runBuild(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "build")
 	var o pipeline.Options
@@ -28,7 +30,7 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	both(&o.Input, "i", "iso", "vendor ESXi installer ISO")
 	both(&o.Version, "v", "esxi-version", "ESXi version for the service name (default: detected from the ISO)")
 	both(&pw, "r", "root-password", "root password (visible in the process list: prefer the env or a file)")
-	both(&o.URLPrefix, "p", "image-url-prefix", "URL the ISO will be served under; secure_url = PREFIX/<name of -o>")
+	both(&o.URLPrefix, "p", "image-url-prefix", "URL the ISO will be served under; secure_url = PREFIX/<name of -o> (optional with --s3-bucket or --publish-dir)")
 	both(&o.Output, "o", "output", "remastered ISO to write")
 	both(&o.ServiceOut, "s", "service", "service YAML to write")
 	both(&skipTest, "x", "skip-test", `"true" skips downloading secure_url to verify it`)
@@ -38,7 +40,8 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&tmplPath, "service-template", "", "service YAML template (default: the embedded one)")
 	fs.StringVar(&o.Algorithm, "algorithm", "sha256sum", "signature algorithm: sha256sum or sha512sum")
 	fs.BoolVar(&o.SkipSSL, "skip-ssl-verify", false, "set skip_ssl_verify: true (server with a private or self-signed certificate)")
-	fs.StringVar(&o.CAFile, "ca-file", "", "CA bundle to trust when verifying")
+	fs.StringVar(&o.CAFile, "ca-file", "", "CA bundle (PEM) trusted for the https:// or s3:// source, the S3 endpoint and the verification")
+	publishFlags(fs, &o)
 	fs.StringVar(&o.Kernelopt.Replace, "kernelopt", "", "replace the whole kernelopt value")
 	fs.Var(&add, "kernelopt-add", "add a kernelopt token (repeatable)")
 	fs.Var(&remove, "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
@@ -49,13 +52,11 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 		return usagef("build", "unexpected argument %q", fs.Arg(0))
 	}
 	o.Kernelopt.Add, o.Kernelopt.Remove = add, remove
-	switch strings.ToLower(skipTest) {
-	case "", "false":
-	case "true":
-		o.SkipVerify = true
-	default:
-		return usagef("build", "-x takes true or false, not %q", skipTest)
+	var err error
+	if o.SkipVerify, err = skipTestFlag("build", skipTest); err != nil {
+		return err
 	}
+	regionFromEnv(env, &o)
 	if err := o.Validate(); err != nil {
 		return usagef("build", "%v", err)
 	}
@@ -136,6 +137,16 @@ func printBuildResult(env *Env, st *pipeline.State) {
 	fmt.Fprintf(w, "This build has generated a new Bare Metal ESXi service/image:\n")
 	fmt.Fprintf(w, "  ISO:      %s (%d bytes, %s %s)\n", o.Output, iso.Size, f.Algorithm, f.Signature)
 	fmt.Fprintf(w, "  service:  %s (%s, svc_ver %s)\n", o.ServiceOut, st.Service.Name, st.Service.SvcVer)
+	if obj := st.Object; obj != nil {
+		where, what := obj.Path, "uploaded"
+		if obj.Bucket != "" {
+			where = publish.URI(obj.Bucket, obj.Key)
+		}
+		if obj.Outcome == publish.SkippedIdentical {
+			what = "already there with the same bytes: nothing uploaded"
+		}
+		fmt.Fprintf(w, "  published: %s (%s)\n", where, what)
+	}
 	switch {
 	case st.Check != nil:
 		fmt.Fprintf(w, "  verified: %s serves the same %d bytes\n", f.SecureURL, st.Check.Size)
@@ -143,9 +154,12 @@ func printBuildResult(env *Env, st *pipeline.State) {
 		fmt.Fprintf(w, "  verified: no (-x true)\n")
 	}
 	fmt.Fprintf(w, "\nNext steps:\n")
-	if st.Check == nil {
+	switch {
+	case st.Check == nil && st.Object != nil:
+		fmt.Fprintf(w, "  1. The ISO is published at %s\n     (not checked: run esxi-byoi verify %s)\n", f.SecureURL, o.ServiceOut)
+	case st.Check == nil:
 		fmt.Fprintf(w, "  1. Copy %s to your web server so that it downloads from\n     %s\n     then check it with: esxi-byoi verify %s\n", o.Output, f.SecureURL, o.ServiceOut)
-	} else {
+	default:
 		fmt.Fprintf(w, "  1. The ISO is published at %s\n", f.SecureURL)
 	}
 	fmt.Fprintf(w, "  2. In the HPE Bare Metal portal: Metal Consumption → OS/application images →\n     Add OS/application image, and upload %s.\n", o.ServiceOut)

@@ -70,6 +70,8 @@ func commands() []command {
 		{"build", "-i ISO -p URL_PREFIX -o OUT.iso -s OUT.yml [-x true] [flags]", "remaster the ISO and write its HPE Bare Metal service YAML, then verify the published ISO", runBuild},
 		{"service", "validate FILE.yml...", "check HPE Bare Metal service YAML files against the portal's rules", runService},
 		{"verify", "[--ca-file CA.pem] SERVICE.yml", "download secure_url anonymously, as the on-prem controller does, and check size and digest", runVerify},
+		{"publish", "ISO --s3-bucket B [--s3-*] | --publish-dir DIR [--public-url-prefix URL] [--replace] [-x true]", "publish an ISO to an S3-compatible bucket or a directory (never replacing different bytes), then verify it", runPublish},
+		{"action", "", "run as the GitHub Action (inputs from INPUT_* variables; see action.yml)", runAction},
 	}
 }
 

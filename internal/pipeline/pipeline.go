@@ -1,7 +1,8 @@
-// Package pipeline strings the stages of a build together: remaster the ISO,
-// render the service YAML, verify the published ISO. Each stage is a small
-// type with one job; the CLI (and later the GitHub action) pick the list and
-// run it. Stages take validated Options and hand results on through State.
+// Package pipeline strings the stages of a build together: fetch a remote
+// vendor ISO, remaster it, publish it, render the service YAML, verify the
+// published ISO. Each stage is a small type with one job; the CLI (and later
+// the GitHub action) pick the list and run it. Stages take validated Options
+// and hand results on through State.
 package pipeline
 
 import (
@@ -9,12 +10,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/internal/source"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
 )
 
@@ -36,7 +40,7 @@ type Options struct {
 	Output      string // remastered ISO
 	ServiceOut  string // service YAML
 	Version     string // ESXi version for the service name; "" = detected
-	URLPrefix   string // secure_url = URLPrefix + "/" + base name of Output
+	URLPrefix   string // secure_url = URLPrefix + "/" + base name of Output (see PublicURL)
 	Kernelopt   remaster.KerneloptEdit
 	Kickstart   []byte // kickstart template with the root hash substituted
 	Template    []byte // service YAML template (nil: embedded default)
@@ -50,16 +54,17 @@ type Options struct {
 	// Publishing. With neither S3Bucket nor PublishDir set nothing is
 	// uploaded and the user copies the ISO to URLPrefix themselves.
 	S3Bucket        string
-	S3Prefix        string // key = S3Prefix + base name of Output
+	S3Prefix        string // key = S3Prefix + "/" + base name of Output (see S3Key)
 	S3Endpoint      string // any S3-compatible HTTPS endpoint; "" = AWS
 	S3Region        string
 	S3PathStyle     bool
-	PublicURLPrefix string // URL base the controller uses; "" = derived from endpoint/bucket/key
+	PublicURLPrefix string // URL of the bucket root (or of PublishDir) the controller uses; "" = derived (see PublicURL)
 	PublishDir      string // copy the ISO atomically into this directory instead
 	Replace         bool   // allow replacing a published object with different bytes
 }
 
-// Validate checks everything up front and reports every problem at once.
+// Validate checks the options of a build up front and reports every problem
+// at once.
 func (o *Options) Validate() error {
 	var errs []error
 	need := func(v, flag string) {
@@ -70,14 +75,99 @@ func (o *Options) Validate() error {
 	need(o.Input, "-i/--iso")
 	need(o.Output, "-o/--output")
 	need(o.ServiceOut, "-s/--service")
-	need(o.URLPrefix, "-p/--image-url-prefix")
+	if o.URLPrefix == "" && o.PublicURLPrefix == "" && o.S3Bucket == "" {
+		errs = append(errs, errors.New("-p/--image-url-prefix is required (or publish with --s3-bucket or --publish-dir)"))
+	}
 	if o.Algorithm != "" && o.Algorithm != "sha256sum" && o.Algorithm != "sha512sum" {
 		errs = append(errs, fmt.Errorf("--algorithm %q: want sha256sum or sha512sum", o.Algorithm))
 	}
 	if o.ServiceOut != "" && o.ServiceOut == o.Output {
 		errs = append(errs, errors.New("-s and -o name the same file"))
 	}
+	if err := source.Check(o.Input); err != nil {
+		errs = append(errs, err)
+	}
+	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
+}
+
+// ValidatePublish checks the options of `esxi-byoi publish ISO`: Output is
+// the ISO to publish.
+func (o *Options) ValidatePublish() error {
+	var errs []error
+	if o.Output == "" {
+		errs = append(errs, errors.New("the ISO to publish is required"))
+	}
+	if o.S3Bucket == "" && o.PublishDir == "" {
+		errs = append(errs, errors.New("--s3-bucket or --publish-dir is required"))
+	}
+	errs = append(errs, o.validatePublishing()...)
+	return errors.Join(errs...)
+}
+
+func (o *Options) validatePublishing() []error {
+	var errs []error
+	publishing := o.S3Bucket != "" || o.PublishDir != ""
+	switch {
+	case o.S3Bucket != "" && o.PublishDir != "":
+		errs = append(errs, errors.New("--s3-bucket and --publish-dir: give one of them"))
+	case o.URLPrefix != "" && o.PublicURLPrefix != "":
+		errs = append(errs, errors.New("-p and --public-url-prefix: give one of them (-p: URL of the ISO's directory; --public-url-prefix: URL of the bucket root)"))
+	case !publishing && o.PublicURLPrefix != "":
+		errs = append(errs, errors.New("--public-url-prefix needs --s3-bucket or --publish-dir (without them, use -p)"))
+	case o.PublishDir != "" && o.URLPrefix == "" && o.PublicURLPrefix == "":
+		errs = append(errs, errors.New("--publish-dir needs --public-url-prefix (or -p): the https:// URL the directory is served under"))
+	}
+	if !publishing && o.Replace {
+		errs = append(errs, errors.New("--replace needs --s3-bucket or --publish-dir"))
+	}
+	if o.S3Bucket == "" && o.S3Prefix != "" {
+		errs = append(errs, errors.New("--s3-prefix needs --s3-bucket"))
+	}
+	if o.S3Endpoint != "" {
+		if u, err := url.Parse(o.S3Endpoint); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
+			errs = append(errs, fmt.Errorf("--s3-endpoint %q: want an https:// URL such as https://s3.example.com:9000", o.S3Endpoint))
+		}
+	}
+	for _, p := range [][2]string{{"-p/--image-url-prefix", o.URLPrefix}, {"--public-url-prefix", o.PublicURLPrefix}} {
+		if p[1] == "" {
+			continue
+		}
+		if u, err := url.Parse(p[1]); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && o.SkipSSL)) {
+			errs = append(errs, fmt.Errorf("%s %q: want an https:// URL", p[0], p[1]))
+		}
+	}
+	if len(errs) == 0 && publishing && o.Output != "" {
+		if _, err := o.PublicURL(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// S3Key is the object key of the ISO: --s3-prefix + the name of -o.
+func (o *Options) S3Key() string { return publish.Key(o.S3Prefix, filepath.Base(o.Output)) }
+
+// PublicURL is the secure_url the controller downloads, known before anything
+// is uploaded (RenderService writes it into the YAML):
+//
+//	-p PREFIX                       PREFIX/<name of -o>  (the recipe's rule)
+//	--public-url-prefix + S3        PREFIX/<key>         (the URL of the bucket root)
+//	--public-url-prefix + dir       PREFIX/<name of -o>  (the URL of the directory)
+//	S3 alone                        derived from endpoint, region, bucket and key
+func (o *Options) PublicURL() (string, error) {
+	name := filepath.Base(o.Output)
+	switch {
+	case o.URLPrefix != "":
+		return SecureURL(o.URLPrefix, o.Output), nil
+	case o.PublicURLPrefix != "" && o.S3Bucket != "":
+		return publish.JoinURL(o.PublicURLPrefix, o.S3Key()), nil
+	case o.PublicURLPrefix != "":
+		return publish.JoinURL(o.PublicURLPrefix, name), nil
+	case o.S3Bucket != "":
+		return publish.ObjectURL(o.S3Endpoint, o.S3Region, o.S3PathStyle, o.S3Bucket, o.S3Key())
+	}
+	return "", errors.New("no URL: give -p/--image-url-prefix")
 }
 
 // State carries what later stages need.
@@ -86,19 +176,35 @@ type State struct {
 	Progress progress.Reporter
 	Log      io.Writer // stage titles and skips
 
-	ISO     *remaster.Result // set by Remaster
+	Source  *source.File     // set by Fetch (remote -i only)
+	ISO     *remaster.Result // set by Remaster (or Digest)
+	Object  *publish.Object  // set by Upload (outcome: published | skipped-identical)
 	YAML    []byte           // set by RenderService
 	Service *service.Service // set by RenderService
-	Object  *publish.Object  // set by Upload (outcome: published | skipped-identical)
 	Check   *verify.Result   // set by Verify
+
+	s3       *publish.S3 // made on first use by Fetch or Upload
+	cleanups []func()    // run by Run at the end, success or not
 }
 
-// Build is the recipe's one-shot: remaster, render the YAML, verify.
+// Build is the recipe's one-shot: fetch, remaster, publish, render the YAML,
+// verify.
 func Build() []Stage {
 	return []Stage{
-		Remaster{},      // first: everything after needs the ISO's size and digest
-		RenderService{}, // the YAML embeds URL + digest; still no network
+		Fetch{},         // only for an https:// or s3:// -i: the vendor ISO on local disk
+		Remaster{},      // everything after needs the ISO's size and digest
+		Upload{},        // before the YAML: a refused publish leaves no YAML pointing at other bytes
+		RenderService{}, // the YAML embeds the public URL (known up front) + digest
 		Verify{},        // last: fetch exactly what the controller will fetch
+	}
+}
+
+// Publish is `esxi-byoi publish ISO`: hash the existing ISO, publish, verify.
+func Publish() []Stage {
+	return []Stage{
+		Digest{}, // one read for the sha256 HEAD compares and the metadata holds
+		Upload{}, // a second read, streamed in parts
+		Verify{}, // as the controller will
 	}
 }
 
@@ -112,6 +218,12 @@ func Run(ctx context.Context, st *State, stages []Stage) (err error) {
 	if st.Log == nil {
 		st.Log = io.Discard
 	}
+	defer func() {
+		for _, f := range st.cleanups {
+			f()
+		}
+		st.cleanups = nil
+	}()
 	for _, s := range stages {
 		if sk, ok := s.(Skipper); ok {
 			if why, skip := sk.Skip(st); skip {

@@ -17,7 +17,7 @@ type stage struct {
 	skip bool
 }
 
-func (s stage) String() string                                 { return s.name }
+func (s stage) String() string                                  { return s.name }
 func (s stage) Run(_ context.Context, st *pipeline.State) error { return s.run(st) }
 
 type skipping struct{ stage }
@@ -49,7 +49,7 @@ func TestRunOrdersSkipsWrapsAndRecovers(t *testing.T) {
 }
 
 func TestStagesRefuseMissingInputsAsBugs(t *testing.T) {
-	for _, s := range []pipeline.Stage{pipeline.RenderService{}, pipeline.Verify{}} {
+	for _, s := range []pipeline.Stage{pipeline.RenderService{}, pipeline.Verify{}, pipeline.Upload{}} {
 		err := s.Run(t.Context(), &pipeline.State{})
 		var bug *pipeline.BugError
 		require.ErrorAs(t, err, &bug, s.String())
@@ -66,4 +66,77 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 func TestSecureURLIsPrefixPlusOutputName(t *testing.T) {
 	require.Equal(t, "https://h/img/ESXi%20a.iso", pipeline.SecureURL("https://h/img/", "/tmp/x/ESXi a.iso"))
+}
+
+func TestPublicURLIsKnownBeforeUpload(t *testing.T) {
+	for name, tc := range map[string]struct {
+		o    pipeline.Options
+		want string
+	}{
+		"-p, no publishing": {pipeline.Options{URLPrefix: "https://h/img/"}, "https://h/img/ESXi%20a.iso"},
+		"-p with S3 (the ISO's directory)": {pipeline.Options{URLPrefix: "https://cdn/esxi", S3Bucket: "b", S3Prefix: "x/y"},
+			"https://cdn/esxi/ESXi%20a.iso"},
+		"public prefix with S3 (the bucket root)": {pipeline.Options{PublicURLPrefix: "https://cdn/", S3Bucket: "b", S3Prefix: "x/y/"},
+			"https://cdn/x/y/ESXi%20a.iso"},
+		"public prefix with a directory": {pipeline.Options{PublicURLPrefix: "https://www/esxi", PublishDir: "/srv/www/esxi"},
+			"https://www/esxi/ESXi%20a.iso"},
+		"derived, path-style": {pipeline.Options{S3Bucket: "b", S3Prefix: "public", S3Endpoint: "https://127.0.0.1:7070", S3PathStyle: true},
+			"https://127.0.0.1:7070/b/public/ESXi%20a.iso"},
+		"derived, AWS": {pipeline.Options{S3Bucket: "b", S3Region: "eu-central-1"}, "https://b.s3.eu-central-1.amazonaws.com/ESXi%20a.iso"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			tc.o.Output = "/tmp/x/ESXi a.iso"
+			got, err := tc.o.PublicURL()
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestValidatePublishing(t *testing.T) {
+	base := func() pipeline.Options {
+		return pipeline.Options{Input: "in.iso", Output: "out.iso", ServiceOut: "out.yml"}
+	}
+	ok := base()
+	ok.S3Bucket, ok.S3Endpoint, ok.S3PathStyle = "b", "https://s3.lab:9000", true
+	require.NoError(t, ok.Validate(), "-p is optional with S3")
+
+	for name, tc := range map[string]struct {
+		edit func(*pipeline.Options)
+		want string
+	}{
+		"no URL at all":       {func(o *pipeline.Options) {}, "-p/--image-url-prefix is required"},
+		"bucket and dir":      {func(o *pipeline.Options) { o.S3Bucket, o.PublishDir, o.URLPrefix = "b", "/srv", "https://h" }, "give one of them"},
+		"dir without URL":     {func(o *pipeline.Options) { o.PublishDir = "/srv" }, "--publish-dir needs --public-url-prefix"},
+		"http endpoint":       {func(o *pipeline.Options) { o.S3Bucket, o.S3Endpoint = "b", "http://s3.lab" }, "--s3-endpoint"},
+		"AWS without region":  {func(o *pipeline.Options) { o.S3Bucket = "b" }, "--s3-region"},
+		"replace alone":       {func(o *pipeline.Options) { o.URLPrefix, o.Replace = "https://h", true }, "--replace needs"},
+		"public prefix alone": {func(o *pipeline.Options) { o.PublicURLPrefix = "https://h" }, "without them, use -p"},
+		"-p and public": {func(o *pipeline.Options) {
+			o.S3Bucket, o.S3Region, o.URLPrefix, o.PublicURLPrefix = "b", "r", "https://a", "https://b"
+		}, "give one of them"},
+		"plain http source": {func(o *pipeline.Options) { o.Input, o.URLPrefix = "http://x/a.iso", "https://h" }, "plain http"},
+		"bad s3 source":     {func(o *pipeline.Options) { o.Input, o.URLPrefix = "s3://bucket-only", "https://h" }, "s3://bucket/key"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := base()
+			tc.edit(&o)
+			require.ErrorContains(t, o.Validate(), tc.want)
+		})
+	}
+	p := pipeline.Options{}
+	require.ErrorContains(t, p.ValidatePublish(), "--s3-bucket or --publish-dir is required")
+}
+
+func TestUploadAndFetchAreSkippedWhenNotAsked(t *testing.T) {
+	st := &pipeline.State{Opts: pipeline.Options{Input: "/local/in.iso"}}
+	_, skip := pipeline.Upload{}.Skip(st)
+	require.True(t, skip)
+	_, skip = pipeline.Fetch{}.Skip(st)
+	require.True(t, skip)
+	st.Opts.Input, st.Opts.PublishDir = "https://vendor/x.iso", "/srv"
+	_, skip = pipeline.Upload{}.Skip(st)
+	require.False(t, skip)
+	_, skip = pipeline.Fetch{}.Skip(st)
+	require.False(t, skip)
 }

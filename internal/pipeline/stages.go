@@ -2,24 +2,34 @@ package pipeline
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/internal/source"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
 )
 
-// Remaster writes the kickstart-ready ISO. Needs: Opts. Sets: ISO.
+// Remaster writes the kickstart-ready ISO. Needs: Opts (and Source for a
+// remote -i). Sets: ISO.
 type Remaster struct{}
 
 func (Remaster) String() string { return "remastering ISO" }
 
 func (Remaster) Run(ctx context.Context, st *State) error {
+	in := st.Opts.Input
+	if st.Source != nil {
+		in = st.Source.Path
+		defer st.Source.Remove() // a downloaded vendor ISO is not needed any more
+	}
 	res, err := remaster.Run(ctx, remaster.Options{
-		Input: st.Opts.Input, Output: st.Opts.Output, Kernelopt: st.Opts.Kernelopt,
+		Input: in, Output: st.Opts.Output, Kernelopt: st.Opts.Kernelopt,
 		SHA512: st.Opts.Algorithm == "sha512sum", Progress: st.Progress,
 	})
 	if err != nil {
@@ -29,7 +39,8 @@ func (Remaster) Run(ctx context.Context, st *State) error {
 	return nil
 }
 
-// RenderService writes the service YAML. Needs: ISO. Sets: YAML, Service.
+// RenderService writes the service YAML; its secure_url is Opts.PublicURL.
+// Needs: ISO. Sets: YAML, Service.
 type RenderService struct{}
 
 func (RenderService) String() string { return "rendering service YAML" }
@@ -47,10 +58,14 @@ func (RenderService) Run(_ context.Context, st *State) error {
 	if o.Algorithm == "sha512sum" {
 		digest = st.ISO.SHA512
 	}
+	url, err := o.PublicURL()
+	if err != nil {
+		return err
+	}
 	b, svc, err := service.Render(service.Options{
 		Version: ver, Date: o.Date, ISOSize: st.ISO.Size, Digest: digest, Algorithm: o.Algorithm,
-		SecureURL: SecureURL(o.URLPrefix, o.Output), SkipSSLVerify: o.SkipSSL, DownloadTimeout: o.DownloadTmo,
-		SourceISO: filepath.Base(o.Input), Kickstart: o.Kickstart, Template: o.Template,
+		SecureURL: url, SkipSSLVerify: o.SkipSSL, DownloadTimeout: o.DownloadTmo,
+		SourceISO: source.Name(o.Input), Kickstart: o.Kickstart, Template: o.Template,
 	})
 	if err != nil {
 		return err
@@ -68,7 +83,7 @@ func SecureURL(prefix, output string) string {
 }
 
 // Verify downloads secure_url anonymously and checks size and digest. Needs:
-// Service. Sets: Check. Skipped with -x true.
+// Service (build) or Object (publish). Sets: Check. Skipped with -x true.
 type Verify struct{}
 
 func (Verify) String() string { return "verifying published ISO" }
@@ -78,15 +93,26 @@ func (Verify) Skip(st *State) (string, bool) {
 }
 
 func (Verify) Run(ctx context.Context, st *State) error {
-	if st.Service == nil || len(st.Service.Files) == 0 {
-		return Bug("Verify needs the rendered service")
+	vo := verify.Options{CAFile: st.Opts.CAFile, Progress: st.Progress}
+	switch {
+	case st.Service != nil && len(st.Service.Files) > 0:
+		f := st.Service.Files[0]
+		vo.URL, vo.Size, vo.Digest, vo.Algorithm, vo.SkipTLSVerify = f.SecureURL, f.FileSize, f.Signature, f.Algorithm, f.SkipSSLVerify
+	case st.Object != nil:
+		o := st.Object
+		vo.URL, vo.Size, vo.Digest, vo.Algorithm, vo.SkipTLSVerify = o.URL, o.Size, o.SHA256, "sha256sum", st.Opts.SkipSSL
+	default:
+		return Bug("Verify needs the rendered service or the published object")
 	}
-	f := st.Service.Files[0]
-	res, err := verify.Run(ctx, verify.Options{
-		URL: f.SecureURL, Size: f.FileSize, Digest: f.Signature, Algorithm: f.Algorithm,
-		SkipTLSVerify: f.SkipSSLVerify, CAFile: st.Opts.CAFile, Progress: st.Progress,
-	})
+	res, err := verify.Run(ctx, vo)
 	if err != nil {
+		// We just uploaded it with credentials; an anonymous 403 means the
+		// bucket does not let the controller read it.
+		var he *verify.HTTPError
+		if o := st.Object; o != nil && o.Bucket != "" && errors.As(err, &he) &&
+			(he.StatusCode == http.StatusForbidden || he.StatusCode == http.StatusUnauthorized) {
+			return &publish.NotPublicError{URL: he.URL, URI: publish.URI(o.Bucket, o.Key), Status: he.Status, Err: err}
+		}
 		return err
 	}
 	st.Check = res

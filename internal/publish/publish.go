@@ -1,6 +1,16 @@
 // Package publish puts the remastered ISO where the on-prem controller can
-// download it: an S3-compatible HTTPS bucket, or a directory served by a web
-// server. A published object is never overwritten with different bytes.
+// download it: an S3-compatible HTTPS bucket ([S3.Publish], on aws-sdk-go-v2's
+// service/s3 and feature/s3/transfermanager), or a directory served by a web
+// server (subpackage docroot). A published object is never overwritten with
+// different bytes: HEAD (or stat) first, an identical one is skipped, a
+// different one is refused unless Replace, and new keys are written with
+// If-None-Match: *. A failed multipart upload is aborted, so no parts are
+// left behind.
+//
+// It is the only home of aws-sdk-go-v2 besides the test rig: [S3.Open] also
+// serves the s3:// source of package source. Credentials come from the AWS
+// default chain only, never from options. It does not download anything to
+// check it; package verify does that, anonymously, as the controller will.
 package publish
 
 // Outcome says what a publish did.

@@ -1,0 +1,311 @@
+// Package action is the GitHub Action of esxi-byoi, and the only
+// GitHub-aware package: it reads INPUT_* into pipeline options, masks
+// secrets, picks build or preview from the event, runs the stages, and
+// delivers the result as step outputs, the job summary, a sticky pull request
+// comment (package comment) and a workflow artifact (package artifact).
+//
+// Order of work in [Main]: read inputs; ::add-mask:: every secret before any
+// other output; validate; pick the mode; run; write outputs, summary,
+// comment and artifact. Nothing under Main exits the process.
+//
+// Build mode is pipeline.Build (remaster → service YAML → publish → verify).
+// Preview mode needs no cloud credentials and is safe for pull requests from
+// forks: it lints the kickstart, renders it for every sample host and diffs
+// the template and each rendered kickstart against the pull request's base.
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/action/artifact"
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
+	"github.com/esxi-byoi/esxi-byoi/internal/secret"
+	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/internal/source"
+	"github.com/esxi-byoi/esxi-byoi/templates"
+)
+
+// Exit codes of [Main].
+const (
+	ExitOK      = 0
+	ExitFailure = 1  // bad input, failed build, kickstart lint errors
+	ExitBug     = 70 // internal error (EX_SOFTWARE)
+)
+
+// Main runs the action with the runner's environment getenv and returns the
+// exit code. Workflow commands and the log go to stdout; stderr gets only a
+// recovered panic.
+func Main(ctx context.Context, getenv func(string) string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "internal error (bug, please report): %v\n%s", r, debug.Stack())
+			code = ExitBug
+		}
+	}()
+	h := NewHost(getenv, stdout)
+	in := readInputs(h)
+	for _, i := range Inputs {
+		if i.Secret {
+			h.Mask(in[i.Name])
+		}
+	}
+	for _, k := range secretEnv {
+		h.Mask(getenv(k))
+	}
+	if u, err := url.Parse(in["iso"]); err == nil && u.RawQuery != "" {
+		h.Mask(u.RawQuery) // a presigned URL's signature
+	}
+	j, err := newJob(h, in)
+	if err == nil {
+		err = j.run(ctx)
+	}
+	return report(h, err)
+}
+
+// report turns err into ::error:: lines (one per joined error, with the fix)
+// and the exit code.
+func report(h Host, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var be *pipeline.BugError
+	if errors.As(err, &be) {
+		h.Annotate(Annotation{Level: "error", Msg: err.Error()})
+		if h.Getenv("ESXI_BYOI_DEBUG") != "" {
+			h.Logf("%s", be.Stack)
+		}
+		return ExitBug
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		a := Annotation{Level: "error", Msg: e.Error()}
+		var ie *InputError
+		if errors.As(e, &ie) {
+			a.Title = "input " + ie.Input
+		}
+		if hint := pipeline.Hint(e); hint != "" {
+			a.Msg += " (fix: " + inputFlags(hint) + ")"
+		}
+		h.Annotate(a)
+	}
+	return ExitFailure
+}
+
+// errLint fails a preview whose kickstart has lint errors, after delivery.
+var errLint = errors.New("kickstart lint found errors (see the annotations)")
+
+// job is one run of the action.
+type job struct {
+	h         Host
+	in        inputs
+	ev        *event
+	mode      string // build | preview
+	comment   string // auto | always | never
+	workspace string
+	hash      string // root password hash (build mode)
+	opts      pipeline.Options
+	out       map[string]string // step outputs
+}
+
+// newJob validates the inputs against the event. It prints nothing: the
+// masks must come first, and the hash of root-password is masked here too.
+func newJob(h Host, in inputs) (*job, error) {
+	j := &job{h: h, in: in, out: map[string]string{"published": "false"}, workspace: h.Getenv("GITHUB_WORKSPACE")}
+	var errs []error
+	mode := in.oneOf("mode", []string{"auto", "build", "preview"}, &errs)
+	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
+	for _, b := range []string{"s3-path-style", "skip-verify", "replace"} {
+		in.flag(b, &errs)
+	}
+	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
+		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
+			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	ev, err := readEvent(h.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	j.ev = ev
+	if j.mode, err = pickMode(mode, ev); err != nil {
+		return nil, err
+	}
+	if j.mode == "build" {
+		if err := in.needBuild(h.Getenv); err != nil {
+			return nil, err
+		}
+		if j.hash, err = j.rootHash(); err != nil {
+			return nil, err
+		}
+		h.Mask(j.hash)
+	}
+	return j, nil
+}
+
+// rootHash returns the hash input, or hashes root-password (else the
+// environment's ESXI_ROOT_PASSWORD) with a fresh salt.
+func (j *job) rootHash() (string, error) {
+	if h := j.in["root-password-hash"]; h != "" {
+		if err := service.ValidHash(h); err != nil {
+			return "", &InputError{"root-password-hash", err.Error(), "give a SHA-512 crypt hash: openssl passwd -6"}
+		}
+		return h, nil
+	}
+	pw := orDefault(j.in["root-password"], j.h.Getenv("ESXI_ROOT_PASSWORD"))
+	return service.HashPassword(secret.New(pw), nil)
+}
+
+// abs resolves p against the workspace (the container's working directory).
+func (j *job) abs(p string) string {
+	if p == "" || filepath.IsAbs(p) || isURL(p) {
+		return p
+	}
+	return filepath.Join(j.workspace, p)
+}
+
+func isURL(p string) bool { return strings.Contains(p, "://") }
+
+func (j *job) run(ctx context.Context) error {
+	j.h.Logf("esxi-byoi action: %s mode (event %s)", j.mode, orNone(j.ev.Name))
+	if err := os.MkdirAll(j.abs(j.in["output-dir"]), 0o755); err != nil {
+		return fmt.Errorf("output-dir: %w", err)
+	}
+	if j.mode == "preview" {
+		return j.preview(ctx)
+	}
+	return j.build(ctx)
+}
+
+func (j *job) build(ctx context.Context) error {
+	if err := j.buildOptions(); err != nil {
+		return err
+	}
+	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log()}
+	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
+	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
+	if st.ISO != nil {
+		j.out["iso-path"] = rel(j.opts.Output)
+		j.out["iso-sha256"] = st.ISO.SHA256
+		j.out["iso-size"] = fmt.Sprint(st.ISO.Size)
+		j.out["esxi-version"], j.out["esxi-build"] = st.ISO.Version, st.ISO.Build
+		if j.opts.Version != "" {
+			j.out["esxi-version"] = j.opts.Version
+		}
+	}
+	var files []artifact.File
+	if st.Service != nil {
+		j.out["service-yml"] = rel(j.opts.ServiceOut)
+		j.out["iso-url"] = st.Service.Files[0].SecureURL
+		files = append(files, artifact.File{Name: path.Base(j.out["service-yml"]), Data: st.YAML})
+	}
+	if st.Object != nil {
+		j.out["published"] = string(st.Object.Outcome) // skipped-identical
+		if st.Object.Outcome == publish.Published {
+			j.out["published"] = "true"
+		}
+	}
+	if err := j.deliver(ctx, buildSummary(j, st, runErr), files, j.comment == "always"); err != nil && runErr == nil {
+		return err
+	}
+	return runErr
+}
+
+// buildOptions turns the inputs into validated pipeline options.
+func (j *job) buildOptions() error {
+	in := j.in
+	src := in["iso"]
+	base := source.Name(src)
+	name := strings.TrimSuffix(base, path.Ext(base)) + "-BareMetal"
+	dir := j.abs(in["output-dir"])
+	var errs []error
+	o := pipeline.Options{
+		Input: j.abs(src), Output: filepath.Join(dir, name+".iso"), ServiceOut: filepath.Join(dir, name+".yml"),
+		Version: in["esxi-version"], URLPrefix: in["image-url-prefix"], Algorithm: "sha256sum",
+		CAFile: j.abs(in["ca-file"]), SkipVerify: in.flag("skip-verify", &errs),
+		S3Bucket: in["s3-bucket"], S3Prefix: in["s3-prefix"], S3Endpoint: in["s3-endpoint"], S3Region: orDefault(in["s3-region"], orDefault(j.h.Getenv("AWS_REGION"), j.h.Getenv("AWS_DEFAULT_REGION"))),
+		S3PathStyle: in.flag("s3-path-style", &errs), PublicURLPrefix: in["public-url-prefix"], Replace: in.flag("replace", &errs),
+	}
+	if err := o.Validate(); err != nil {
+		return flagErrors(err)
+	}
+	ks, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
+	if err != nil {
+		return err
+	}
+	if o.Kickstart, err = kickstart.SubstituteRootpw(ks, j.hash); err != nil {
+		return &InputError{"kickstart", err.Error(), "keep the line `rootpw --iscrypted " + kickstart.RootpwPlaceholder + "` in the template"}
+	}
+	if in["service-template"] != "" {
+		if o.Template, err = j.readOr("service-template", ""); err != nil {
+			return err
+		}
+	}
+	if o.Date, err = service.BuildDate(j.h.Getenv); err != nil {
+		return err
+	}
+	j.opts = o
+	return nil
+}
+
+// readOr reads the file named by input name, or the embedded template def.
+func (j *job) readOr(name, def string) ([]byte, error) {
+	if j.in[name] == "" {
+		return templates.FS.ReadFile(def)
+	}
+	b, err := os.ReadFile(j.abs(j.in[name]))
+	if err != nil {
+		return nil, &InputError{name, err.Error(), "give a path relative to the workspace (check out the repository first)"}
+	}
+	return b, nil
+}
+
+// grouped folds each stage's log into a ::group:: of its title.
+func (j *job) grouped(stages []pipeline.Stage) []pipeline.Stage {
+	out := make([]pipeline.Stage, len(stages))
+	for i, s := range stages {
+		out[i] = groupStage{s, j.h}
+	}
+	return out
+}
+
+type groupStage struct {
+	pipeline.Stage
+	h Host
+}
+
+func (g groupStage) Run(ctx context.Context, st *pipeline.State) error {
+	g.h.Group(g.String())
+	defer g.h.EndGroup()
+	return g.Stage.Run(ctx, st)
+}
+
+func (g groupStage) Skip(st *pipeline.State) (string, bool) {
+	if s, ok := g.Stage.(pipeline.Skipper); ok {
+		return s.Skip(st)
+	}
+	return "", false
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}

@@ -1,0 +1,166 @@
+package action_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/action"
+	"github.com/esxi-byoi/esxi-byoi/internal/service"
+)
+
+const urlPrefix = "https://images.example.com/esxi"
+
+// buildRunner is a tag push that builds the 8 MiB sample without S3 and
+// without verification (-x true).
+func buildRunner(t *testing.T) *runner {
+	r := newRunner(t, "push", "push_tag.json")
+	r.env["GITHUB_REF"] = "refs/tags/esxi-8.0U3"
+	r.input("iso", smallSample(t)).input("image-url-prefix", urlPrefix).
+		input("skip-verify", "true").input("root-password", rootPassword).input("github-token", githubToken)
+	return r
+}
+
+// A tag push in auto mode builds: the ISO and the service YAML are written
+// under output-dir, and the outputs, the summary and the log say so.
+func TestBuildOnTagPushWritesISOServiceYAMLAndOutputs(t *testing.T) {
+	r := buildRunner(t)
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+
+	name := "VMware-VMvisor-Installer-8.0U3-24022510.x86_64-BareMetal"
+	o := res.outputs
+	require.Equal(t, "esxi-byoi-out/"+name+".iso", o["iso-path"])
+	require.Equal(t, "esxi-byoi-out/"+name+".yml", o["service-yml"])
+	iso, err := os.ReadFile(filepath.Join(r.workspace, o["iso-path"]))
+	require.NoError(t, err)
+	sum := sha256.Sum256(iso)
+	require.Equal(t, hex.EncodeToString(sum[:]), o["iso-sha256"])
+	require.Equal(t, strconv.Itoa(len(iso)), o["iso-size"])
+	require.Equal(t, urlPrefix+"/"+name+".iso", o["iso-url"])
+	require.Equal(t, "24022510", o["esxi-build"])
+	require.NotEmpty(t, o["esxi-version"])
+	require.Equal(t, "false", o["published"])
+	require.NotContains(t, o, "comment-url", "a tag push has no pull request")
+
+	y, err := os.ReadFile(filepath.Join(r.workspace, o["service-yml"]))
+	require.NoError(t, err)
+	require.NoError(t, service.Validate(y))
+	svc, err := service.Parse(y)
+	require.NoError(t, err)
+	ks, err := svc.Info[0].Decode()
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^rootpw --iscrypted \$6\$[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$`, string(ks))
+
+	// the summary: a table of the result and the YAML in a fence
+	for _, want := range []string{"| ESXi build | 24022510 |", "| sha256 | <code>" + o["iso-sha256"] + "</code> |",
+		"| URL | " + urlPrefix + "/" + name + ".iso |", "| verified | skipped (skip-verify) |",
+		"| published | no: copy the ISO to the URL yourself |", "```yaml\n" + string(y) + "```\n"} {
+		require.Contains(t, res.summary, want)
+	}
+	requireGroups(t, res, "remastering ISO", "rendering service YAML")
+	require.True(t, hasAnnotation(res, "warning", "no artifact"), res)
+	// the password was masked first, and its hash too
+	require.Contains(t, res.stdout, "::add-mask::"+rootPassword+"\n")
+	require.Regexp(t, `::add-mask::\$6\$`, res.stdout)
+}
+
+// schedule and workflow_dispatch build in auto mode; a build names every
+// missing input and its fix, as ::error title=input <name>:: lines.
+func TestBuildModeNamesEveryMissingInput(t *testing.T) {
+	for _, ev := range []string{"schedule", "workflow_dispatch"} {
+		t.Run(ev, func(t *testing.T) {
+			file := ""
+			if ev == "schedule" {
+				file = "schedule.json"
+			}
+			r := newRunner(t, ev, file)
+			res := r.run()
+			require.Equal(t, action.ExitFailure, res.code, res)
+			titles := map[string]string{}
+			for _, a := range res.annotations("error") {
+				titles[a.props] = a.msg
+			}
+			require.Contains(t, titles, "title=input iso")
+			require.Contains(t, titles["title=input iso"], "required in build mode")
+			require.Contains(t, titles["title=input iso"], "fix: set `iso:`")
+			require.Contains(t, titles, "title=input image-url-prefix")
+			require.Contains(t, titles, "title=input root-password-hash")
+			require.Empty(t, res.outputs)
+		})
+	}
+}
+
+func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
+	for name, tc := range map[string]struct {
+		inputs map[string]string
+		want   string
+	}{
+		"mode":     {map[string]string{"mode": "deploy"}, `input mode: "deploy" is not one of auto, build, preview`},
+		"comment":  {map[string]string{"comment": "sometimes"}, `input comment: "sometimes" is not one of auto, always, never`},
+		"bool":     {map[string]string{"replace": "yes"}, `input replace: "yes" is not a boolean (fix: write true or false)`},
+		"outside":  {map[string]string{"output-dir": "../elsewhere"}, "input output-dir: must be a path inside the workspace"},
+		"hash":     {map[string]string{"root-password": "", "root-password-hash": "$1$abc$def"}, "input root-password-hash"},
+		"both":     {map[string]string{"root-password-hash": "$6$x$" + strings.Repeat("y", 86)}, "input root-password: set together with root-password-hash"},
+		"endpoint": {map[string]string{"s3-bucket": "b", "s3-endpoint": "http://s3.lab"}, `input s3-endpoint "http://s3.lab": want an https:// URL`},
+		"two URLs": {map[string]string{"s3-bucket": "b", "s3-region": "r", "public-url-prefix": "https://cdn"},
+			"input image-url-prefix and input public-url-prefix: give one of them"},
+		"plain http ISO": {map[string]string{"iso": "http://media.example.com/esxi.iso"}, "plain http is not accepted (fix: use https://, or s3://bucket/key)"},
+		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := buildRunner(t)
+			for k, v := range tc.inputs {
+				r.input(k, v)
+			}
+			res := r.run()
+			require.Equal(t, action.ExitFailure, res.code, res)
+			require.True(t, hasAnnotation(res, "error", tc.want), res)
+			ents, _ := os.ReadDir(filepath.Join(r.workspace, "esxi-byoi-out"))
+			require.Empty(t, ents, "a failed build leaves no file behind")
+		})
+	}
+}
+
+// auto cannot choose for a push to a branch: an error naming the input.
+func TestAutoModeRefusesBranchPush(t *testing.T) {
+	r := newRunner(t, "push", "push_tag.json")
+	r.env["GITHUB_REF"] = "refs/heads/main"
+	res := r.run()
+	require.Equal(t, action.ExitFailure, res.code)
+	require.True(t, hasAnnotation(res, "error", "input mode: auto cannot choose for a push to refs/heads/main"), res)
+}
+
+// A failed build still writes the summary (with the error and its fix) and
+// fails the step with the error as an annotation.
+func TestBuildFailureIsSummarisedAndAnnotated(t *testing.T) {
+	r := buildRunner(t)
+	r.write("junk.iso", strings.Repeat("not an iso ", 100000))
+	r.input("iso", "junk.iso")
+	res := r.run()
+	require.Equal(t, action.ExitFailure, res.code, res)
+	require.True(t, hasAnnotation(res, "error", "not an ISO 9660 image"), res)
+	require.True(t, hasAnnotation(res, "error", "(fix: pass the VMware ESXi installer ISO"), res)
+	require.Contains(t, res.summary, "The build failed.")
+	require.Equal(t, map[string]string{"published": "false"}, res.outputs)
+}
+
+// Values the workflow (or an ISO) controls end up in outputs: a delimiter-
+// looking line or name=value line in one cannot add another output.
+func TestOutputValuesCannotAddOutputs(t *testing.T) {
+	r := buildRunner(t)
+	r.input("esxi-version", "8.0U3\nEOF\nartifact-id=666\nghadelimiter_00000000000000000000000000000000\ncomment-url<<X")
+	res := r.run()
+	// the YAML renderer refuses such a version; what matters is GITHUB_OUTPUT
+	for k, v := range res.outputs {
+		require.NotEqual(t, "666", v, k)
+	}
+	require.NotContains(t, res.outputs, "artifact-id")
+	require.NotContains(t, res.outputs, "comment-url")
+}

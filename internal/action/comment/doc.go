@@ -1,0 +1,38 @@
+// Package comment keeps one sticky pull-request comment per workflow job up to
+// date through GitHub's REST API (go-github), for the action's PR preview.
+//
+// It owns: the hidden marker that identifies the comment, finding it over every
+// page of the pull request's comments, deciding between create, edit and
+// nothing, fitting the body under GitHub's 65,536-character limit, and turning
+// the fork-PR 403 into a result instead of an error. It does not build the
+// body (the caller renders the Markdown), print anything, or read the
+// environment: GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_JOB and the token come
+// in through [Options].
+//
+// # Marker
+//
+// The first line of the comment is
+//
+//	<!-- esxi-byoi:<workflow>/<job> sha256=<hex> -->
+//
+// keyed by workflow name and job id so several jobs can each keep their own
+// comment, and carrying the SHA-256 of the text below it so an unchanged
+// result costs no write at all. Characters of the workflow and job outside
+// [A-Za-z0-9 ._-] are %XX-escaped (and "--" becomes "-%2D") so that no name
+// can end the HTML comment early or fake another job's key.
+//
+// # Whose comment
+//
+// A GITHUB_TOKEN cannot call GET /user, so the token's own login cannot be
+// asked for. A comment is ours when its body starts with our marker AND its
+// author is [Options.Author] — by default "github-actions[bot]" with user type
+// "Bot", the identity every GITHUB_TOKEN posts as. Anyone can paste the marker
+// into a comment; without the author check the action would try to edit a
+// human's comment (and fail, or worse, succeed for an admin token). With a
+// GitHub App or personal token, set Author to that identity's login
+// ("my-app[bot]" for an app); a login ending in "[bot]" must also have type
+// "Bot". When several of our comments carry the marker (say, an earlier run
+// raced another), the oldest is edited and the others are left alone.
+//
+// See https://docs.github.com/rest/issues/comments.
+package comment

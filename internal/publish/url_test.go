@@ -1,0 +1,50 @@
+package publish_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
+)
+
+func TestKeyAndURLs(t *testing.T) {
+	require.Equal(t, "esxi/a.iso", publish.Key("esxi", "a.iso"))
+	require.Equal(t, "esxi/8.0/a.iso", publish.Key("/esxi/8.0/", "a.iso"))
+	require.Equal(t, "a.iso", publish.Key("", "a.iso"))
+	require.Equal(t, "https://cdn.example.com/x/esxi/ESXi%208.0+U3.iso", publish.JoinURL("https://cdn.example.com/x/", "esxi/ESXi 8.0+U3.iso"))
+
+	for name, tc := range map[string]struct {
+		endpoint, region string
+		pathStyle        bool
+		want             string
+	}{
+		"custom path-style":     {"https://s3.lab:9000", "", true, "https://s3.lab:9000/isos/esxi/a%20b.iso"},
+		"custom virtual-hosted": {"https://s3.lab:9000/", "", false, "https://isos.s3.lab:9000/esxi/a%20b.iso"},
+		"aws virtual-hosted":    {"", "eu-west-1", false, "https://isos.s3.eu-west-1.amazonaws.com/esxi/a%20b.iso"},
+		"aws path-style":        {"", "us-east-1", true, "https://s3.us-east-1.amazonaws.com/isos/esxi/a%20b.iso"},
+		"aws china":             {"", "cn-north-1", false, "https://isos.s3.cn-north-1.amazonaws.com.cn/esxi/a%20b.iso"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := publish.ObjectURL(tc.endpoint, tc.region, tc.pathStyle, "isos", "esxi/a b.iso")
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+	_, err := publish.ObjectURL("", "", false, "isos", "a.iso")
+	require.ErrorContains(t, err, "region")
+	_, err = publish.ObjectURL("s3.lab:9000", "", true, "isos", "a.iso")
+	require.ErrorContains(t, err, "not an https:// URL")
+}
+
+// Every fixed fix publish prints is documented in the README's troubleshooting table.
+func TestEveryPublishHintIsInTheREADME(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	for _, h := range []string{publish.HintBucket, publish.HintAccess, publish.HintCredentials, publish.HintConflict,
+		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan} {
+		require.True(t, strings.Contains(string(readme), h), "README.md lacks the hint %q", h)
+	}
+}
