@@ -126,15 +126,16 @@ func PadConfig(cfg []byte, size int) []byte {
 	return append(out, eol...)
 }
 
-// isolinuxCfg makes a BIOS boot print /BOOT.CFG on COM1 and return to the
-// boot: prompt, which is how BootBIOS knows the file has been printed.
+// isolinuxCfg makes a BIOS boot print /BOOT.CFG, then /KS.CFG (or cat.c32's
+// "file not found" when there is none), on COM1 and return to the boot:
+// prompt, which is how BootBIOS knows the files have been printed.
 const isolinuxCfg = `SERIAL 0 115200
 PROMPT 0
 TIMEOUT 0
 DEFAULT showcfg
 LABEL showcfg
   COM32 cat.c32
-  APPEND /BOOT.CFG
+  APPEND /BOOT.CFG /KS.CFG
 `
 
 // syslinuxModules are copied from syslinux-common: ldlinux.c32 is isolinux's

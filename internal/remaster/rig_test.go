@@ -326,6 +326,13 @@ func TestRunEmbedsKickstartAsKSCFG(t *testing.T) {
 			printed, ok := isotest.UEFISection(console, isotest.KSPath)
 			require.True(t, ok, "GRUB finds /KS.CFG on the CD:\n%s", console)
 			require.Equal(t, string(want), printed)
+
+			// isolinux's cat.c32 prints /BOOT.CFG then /KS.CFG (see the fixture's
+			// ISOLINUX.CFG): the BIOS path reads the added file too.
+			bios := isotest.BootBIOS(t, out)
+			require.Equal(t, remaster.DefaultKernelopt, isotest.Kernelopt(t, bios))
+			require.Contains(t, bios, "updated=0\n"+string(want), "BIOS boot prints /KS.CFG after /BOOT.CFG")
+			require.NotContains(t, bios, "/KS.CFG: file not found")
 		})
 	}
 }
