@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"syscall"
 )
@@ -134,4 +135,24 @@ func classify(err error) (Kind, string) {
 		return KindTimeout, "the server did not answer in time: check that it is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY) and not overloaded"
 	}
 	return KindOther, ""
+}
+
+// Redact returns a URL without its query string, fragment and user
+// information, which can hold presigned-URL signatures or passwords, for
+// messages and results. The one implementation for every package that prints
+// URLs.
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		if i := strings.IndexAny(raw, "?#@"); i >= 0 {
+			return raw[:i] + "…"
+		}
+		return raw
+	}
+	q := u.RawQuery != "" || u.Fragment != ""
+	u.RawQuery, u.Fragment, u.RawFragment, u.User = "", "", "", nil
+	if q {
+		return u.String() + "?…"
+	}
+	return u.String()
 }

@@ -79,14 +79,14 @@ func Name(input string) string {
 func Check(input string) error {
 	switch {
 	case strings.HasPrefix(input, "http://"):
-		return &InputError{Msg: fmt.Sprintf("-i %s: plain http is not accepted", Redact(input)), Fix: "use https://, or s3://bucket/key"}
+		return &InputError{Msg: fmt.Sprintf("-i %s: plain http is not accepted", httpclient.Redact(input)), Fix: "use https://, or s3://bucket/key"}
 	case strings.HasPrefix(input, "s3://"):
 		_, _, err := ParseS3(input)
 		return err
 	case strings.HasPrefix(input, "https://"):
 		u, err := url.Parse(input)
 		if err != nil || u.Host == "" || path.Base(u.Path) == "/" || path.Base(u.Path) == "." {
-			return &InputError{Msg: fmt.Sprintf("-i %s is not a URL of a file", Redact(input)), Fix: "give the https:// URL of the ISO"}
+			return &InputError{Msg: fmt.Sprintf("-i %s is not a URL of a file", httpclient.Redact(input)), Fix: "give the https:// URL of the ISO"}
 		}
 		if u.User != nil {
 			return &InputError{Msg: "-i URL carries user:password@", Fix: "use a presigned URL, or s3://bucket/key with AWS credentials"}
@@ -144,7 +144,7 @@ func open(ctx context.Context, o Options) (io.ReadCloser, int64, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Input, nil)
 	if err != nil {
-		return nil, 0, fmt.Errorf("GET %s: %w", Redact(o.Input), err)
+		return nil, 0, fmt.Errorf("GET %s: %w", httpclient.Redact(o.Input), err)
 	}
 	httpclient.SetUserAgent(req, "")
 	resp, err := client.Do(req)
@@ -153,11 +153,11 @@ func open(ctx context.Context, o Options) (io.ReadCloser, int64, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // its URL may hold a presigned signature
 		}
-		return nil, 0, fmt.Errorf("GET %s: %w", Redact(o.Input), httpclient.Describe(err))
+		return nil, 0, fmt.Errorf("GET %s: %w", httpclient.Redact(o.Input), httpclient.Describe(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		httpclient.DrainClose(resp.Body)
-		return nil, 0, &HTTPError{URL: Redact(o.Input), StatusCode: resp.StatusCode, Status: resp.Status}
+		return nil, 0, &HTTPError{URL: httpclient.Redact(o.Input), StatusCode: resp.StatusCode, Status: resp.Status}
 	}
 	return resp.Body, resp.ContentLength, nil
 }
@@ -168,7 +168,7 @@ func save(ctx context.Context, o Options, body io.Reader, size int64) (*File, er
 	name := Name(o.Input)
 	f, err := os.CreateTemp(o.Dir, "."+name+".download-*")
 	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", Redact(o.Input), err)
+		return nil, fmt.Errorf("download %s: %w", httpclient.Redact(o.Input), err)
 	}
 	ok := false
 	defer func() {
@@ -177,41 +177,23 @@ func save(ctx context.Context, o Options, body io.Reader, size int64) (*File, er
 			_ = os.Remove(f.Name())
 		}
 	}()
-	task := o.Progress.Start("downloading "+Redact(o.Input), max(size, 0))
+	task := o.Progress.Start("downloading "+httpclient.Redact(o.Input), max(size, 0))
 	defer task.Done()
 	n, err := io.CopyBuffer(io.MultiWriter(f, progress.Writer{T: task}), body, make([]byte, 1<<20))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("download %s: broke off after %s: %w", Redact(o.Input), progress.Bytes(n), httpclient.Describe(err))
+		return nil, fmt.Errorf("download %s: broke off after %s: %w", httpclient.Redact(o.Input), progress.Bytes(n), httpclient.Describe(err))
 	}
 	if size >= 0 && n != size {
-		return nil, &SizeError{URL: Redact(o.Input), Want: size, Got: n}
+		return nil, &SizeError{URL: httpclient.Redact(o.Input), Want: size, Got: n}
 	}
 	if err := f.Close(); err != nil {
-		return nil, fmt.Errorf("download %s: %w", Redact(o.Input), err)
+		return nil, fmt.Errorf("download %s: %w", httpclient.Redact(o.Input), err)
 	}
 	ok = true
 	return &File{Path: f.Name(), Name: name, Size: n, Temp: true}, nil
-}
-
-// Redact drops a URL's query string, fragment and user information, which
-// can hold presigned signatures or passwords.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "?#@"); i >= 0 {
-			return raw[:i] + "…"
-		}
-		return raw
-	}
-	q := u.RawQuery != "" || u.Fragment != ""
-	u.RawQuery, u.Fragment, u.RawFragment, u.User = "", "", "", nil
-	if q {
-		return u.String() + "?…"
-	}
-	return u.String()
 }
 
 // InputError is a -i value this package cannot use.

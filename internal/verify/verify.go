@@ -144,7 +144,7 @@ func check(o *Options) (*url.URL, func() hash.Hash, error) {
 	}
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
-		return nil, nil, &InputError{Msg: fmt.Sprintf("secure_url %q is not an absolute URL", Redact(o.URL)), Fix: "give the https:// URL of the published ISO"}
+		return nil, nil, &InputError{Msg: fmt.Sprintf("secure_url %q is not an absolute URL", httpclient.Redact(o.URL)), Fix: "give the https:// URL of the published ISO"}
 	}
 	switch {
 	case u.User != nil:
@@ -179,13 +179,13 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", Redact(o.URL), err)
+		return nil, fmt.Errorf("GET %s: %w", httpclient.Redact(o.URL), err)
 	}
 	httpclient.SetUserAgent(req, o.UserAgent)
 	resp, err := client.Do(req)
 	if err != nil {
 		if context.Cause(actx) == errStalled && ctx.Err() == nil {
-			return nil, &StallError{URL: Redact(o.URL), Timeout: o.StallTimeout, Phase: "waiting for the response"}
+			return nil, &StallError{URL: httpclient.Redact(o.URL), Timeout: o.StallTimeout, Phase: "waiting for the response"}
 		}
 		redactURLError(err)
 		return nil, httpclient.Describe(err)
@@ -193,13 +193,13 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		httpclient.DrainClose(resp.Body)
-		return nil, &HTTPError{URL: Redact(o.URL), StatusCode: resp.StatusCode, Status: resp.Status}
+		return nil, &HTTPError{URL: httpclient.Redact(o.URL), StatusCode: resp.StatusCode, Status: resp.Status}
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != o.Size {
 		return nil, &MismatchError{What: "size", Want: fmt.Sprintf("%d bytes", o.Size), Got: fmt.Sprintf("%d bytes (Content-Length)", resp.ContentLength)}
 	}
 
-	task := o.Progress.Start("verifying "+Redact(o.URL), o.Size)
+	task := o.Progress.Start("verifying "+httpclient.Redact(o.URL), o.Size)
 	defer task.Done()
 	body := &stallReader{r: resp.Body, timer: timer, d: o.StallTimeout}
 	n, err := io.CopyBuffer(io.MultiWriter(h, progress.Writer{T: task}), io.LimitReader(body, o.Size+1), make([]byte, 256<<10))
@@ -208,9 +208,9 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case context.Cause(actx) == errStalled:
-			return nil, &StallError{URL: Redact(o.URL), Timeout: o.StallTimeout, Phase: "reading the body", Read: n}
+			return nil, &StallError{URL: httpclient.Redact(o.URL), Timeout: o.StallTimeout, Phase: "reading the body", Read: n}
 		}
-		return nil, &BodyError{URL: Redact(o.URL), Read: n, Err: httpclient.Describe(err)}
+		return nil, &BodyError{URL: httpclient.Redact(o.URL), Read: n, Err: httpclient.Describe(err)}
 	}
 	switch {
 	case n > o.Size:
@@ -222,7 +222,7 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 	if got != o.Digest {
 		return nil, &MismatchError{What: o.Algorithm, Want: o.Digest, Got: got}
 	}
-	return &Result{URL: Redact(o.URL), Size: n, Digest: got, Algorithm: o.Algorithm, InsecureTLS: o.SkipTLSVerify,
+	return &Result{URL: httpclient.Redact(o.URL), Size: n, Digest: got, Algorithm: o.Algorithm, InsecureTLS: o.SkipTLSVerify,
 		Proto: resp.Proto, Duration: time.Since(start)}, nil
 }
 
@@ -241,27 +241,9 @@ func (s *stallReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Redact returns raw without its query string and fragment, which can hold
-// presigned-URL signatures, and without user information.
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.IndexAny(raw, "?#"); i >= 0 {
-			return raw[:i] + "?…"
-		}
-		return raw
-	}
-	q := u.RawQuery != "" || u.Fragment != ""
-	u.RawQuery, u.Fragment, u.RawFragment, u.User = "", "", "", nil
-	if q {
-		return u.String() + "?…"
-	}
-	return u.String()
-}
-
 func redactURLError(err error) {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = Redact(ue.URL)
+		ue.URL = httpclient.Redact(ue.URL)
 	}
 }

@@ -432,8 +432,8 @@ func TestHTTPWithSkip(t *testing.T) {
 }
 
 func TestRedact(t *testing.T) {
-	require.Equal(t, "https://h/a/b.iso?…", verify.Redact("https://u:p@h/a/b.iso?X-Amz-Signature=abc#f"))
-	require.Equal(t, "https://h/a/b.iso", verify.Redact("https://h/a/b.iso"))
+	require.Equal(t, "https://h/a/b.iso?…", httpclient.Redact("https://u:p@h/a/b.iso?X-Amz-Signature=abc#f"))
+	require.Equal(t, "https://h/a/b.iso", httpclient.Redact("https://h/a/b.iso"))
 }
 
 func TestDefaultBackoff(t *testing.T) {
