@@ -109,11 +109,24 @@ func (img *Image) walk(d *Descriptor) (*Tree, error) {
 		}
 		for i, r := range recs {
 			r.tree = len(img.Trees)
+			raw := data[r.Offset-int64(j.rec.Extent)*SectorSize:]
 			if i == 0 && j.path == "/" && !d.Joliet {
-				t.suspFound = hasSUSP(data[r.Offset-int64(j.rec.Extent)*SectorSize:], r)
+				t.suspFound = hasSUSP(raw, r)
+			}
+			if t.suspFound {
+				if err := img.checkContinuations(raw[:raw[0]], r.Offset/SectorSize); err != nil {
+					return nil, err
+				}
 			}
 			if r.Name == "\x00" || r.Name == "\x01" {
-				// "." and ".." (ECMA-119 6.8.2.2)
+				// "." and ".." (ECMA-119 6.8.2.2). Other readers follow them
+				// (go-diskfs sizes its reads by "."), so they are checked too.
+				if r.Name == "\x00" && r.Extent != j.rec.Extent {
+					return nil, formatErr(r.Offset/SectorSize, "%s: \".\" names sector %d, not the directory's own %d", j.path, r.Extent, j.rec.Extent)
+				}
+				if err := img.checkExtent(r, j.path); err != nil {
+					return nil, err
+				}
 				t.dirRefs[r.Extent] = append(t.dirRefs[r.Extent], r.Offset)
 				continue
 			}
@@ -232,4 +245,53 @@ func hasSUSP(b []byte, r *Record) bool {
 		su++ // padding byte after an even-length identifier
 	}
 	return su+7 <= n && string(b[su:su+2]) == "SP" && b[su+4] == 0xBE && b[su+5] == 0xEF
+}
+
+// maxContinuations bounds a chain of SUSP continuation areas; real Rock Ridge
+// trees use one at most, for long names or symlinks.
+const maxContinuations = 16
+
+// checkContinuations follows the SUSP "CE" entries (SUSP 5.1) of one record
+// and refuses areas outside the volume or chains that loop. Readers such as
+// go-diskfs allocate the recorded length and follow the chain blindly.
+func (img *Image) checkContinuations(rec []byte, sector int64) error {
+	nameLen := int(rec[32])
+	su := 33 + nameLen
+	if nameLen%2 == 0 {
+		su++
+	}
+	area := rec[min(su, len(rec)):]
+	seen := map[int64]bool{}
+	vss := int64(img.Primary.VolumeSpaceSize) * SectorSize
+	for hops := 0; ; hops++ {
+		var next []byte
+		for len(area) >= 4 {
+			n := int(area[2])
+			if n < 4 || n > len(area) {
+				break // padding or a malformed tail: readers stop here too
+			}
+			if string(area[:2]) == "CE" && n >= 28 {
+				loc := int64(binary.LittleEndian.Uint32(area[4:8]))
+				off := int64(binary.LittleEndian.Uint32(area[12:16]))
+				length := int64(binary.LittleEndian.Uint32(area[20:24]))
+				start := loc*SectorSize + off
+				if off >= SectorSize || start+length > vss || seen[start] || hops >= maxContinuations {
+					return formatErr(sector, "Rock Ridge continuation area (sector %d, %d bytes) is outside the volume or loops", loc, length)
+				}
+				seen[start] = true
+				next = make([]byte, length)
+				if _, err := img.r.ReadAt(next, start); err != nil {
+					return formatErr(loc, "read Rock Ridge continuation area: %v", err)
+				}
+			}
+			if string(area[:2]) == "ST" {
+				break // SUSP terminator
+			}
+			area = area[n:]
+		}
+		if next == nil {
+			return nil
+		}
+		area = next
+	}
 }

@@ -36,6 +36,8 @@ type Descriptor struct {
 	ApplicationID   string // trimmed
 	VolumeSpaceSize uint32 // in sectors, as recorded
 	root            []byte // the 34-byte root directory record
+	pathTableSize   uint32 // bytes (132–135)
+	pathTableLoc    uint32 // L-type path table sector (140–143)
 }
 
 // Image is an opened ISO 9660 image. It is read-only and safe for concurrent
@@ -149,6 +151,14 @@ func (img *Image) readDescriptors() error {
 	if end > img.size {
 		return fmt.Errorf("volume is %d bytes but the file has %d (download it again): %w", end, img.size, ErrTruncated)
 	}
+	// go-diskfs reads the path tables (it allocates their recorded size), so
+	// they must lie inside the volume before it sees the image.
+	for _, d := range img.Descriptors {
+		pt := int64(d.pathTableLoc)*SectorSize + int64(d.pathTableSize)
+		if d.pathTableSize == 0 || d.pathTableLoc < firstVDSector || pt > end {
+			return formatErr(d.Sector, "path table (%d bytes at sector %d) lies outside the volume", d.pathTableSize, d.pathTableLoc)
+		}
+	}
 	return img.refuseUDF(firstVDSector + int64(len(img.Descriptors)) + 1)
 }
 
@@ -180,6 +190,8 @@ func parseDescriptor(sector int64, b []byte) (*Descriptor, error) {
 		ApplicationID:   strings.TrimRight(string(b[574:702]), " \x00"),
 		VolumeSpaceSize: binary.LittleEndian.Uint32(b[80:84]),
 		root:            append([]byte(nil), b[156:190]...),
+		pathTableSize:   binary.LittleEndian.Uint32(b[132:136]),
+		pathTableLoc:    binary.LittleEndian.Uint32(b[140:144]),
 	}
 	if d.Type == vdSupplementary {
 		// Joliet escape sequences (88–119): %/@, %/C or %/E for UCS-2 levels 1–3.
