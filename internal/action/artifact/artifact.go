@@ -205,8 +205,13 @@ func (o Options) client() (*client, error) {
 	return &client{hc: hc, base: strings.TrimRight(o.ResultsURL, "/"), token: o.RuntimeToken}, nil
 }
 
-// twirp POSTs in as JSON to method and decodes the answer into out.
+// twirp POSTs in as JSON to method and decodes the answer into out,
+// retrying answers that may pass.
 func (c *client) twirp(ctx context.Context, method string, in, out any) error {
+	return withRetry(ctx, func() error { return c.twirpOnce(ctx, method, in, out) })
+}
+
+func (c *client) twirpOnce(ctx context.Context, method string, in, out any) error {
 	op := map[string]string{"CreateArtifact": "create artifact", "FinalizeArtifact": "finalize artifact"}[method]
 	b, err := json.Marshal(in)
 	if err != nil {

@@ -87,6 +87,8 @@ type results struct {
 	camel    bool // answer lowerCamelCase fields
 	numberID bool // answer artifact_id as a JSON number
 	run, job string
+	// busy answers the named call 503 that many times before serving it.
+	busy map[string]int
 	// fail answers the named call ("CreateArtifact", "block", "FinalizeArtifact"...) with status and body.
 	fail map[string]struct {
 		status int
@@ -132,6 +134,11 @@ func (f *results) serve(w http.ResponseWriter, r *http.Request) {
 		call = r.URL.Query().Get("comp")
 	}
 	f.calls = append(f.calls, call)
+	if f.busy[call] > 0 { // a load-shedding answer that passes on retry
+		f.busy[call]--
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	if fl, ok := f.fail[call]; ok {
 		w.WriteHeader(fl.status)
 		_, _ = io.WriteString(w, fl.body)
@@ -252,6 +259,20 @@ func TestUploadToStrictFake(t *testing.T) {
 	}
 }
 
+// 503s from the results service and from blob storage pass on retry, as
+// with GitHub's own client; each retried call is sent again, nothing else.
+func TestUploadRetriesLoadShedding(t *testing.T) {
+	artifact.SetRetryDelay(t, 0)
+	tok := runtimeToken(t, "Actions.Results:4711:99")
+	f := newResults(t, tok)
+	f.busy = map[string]int{"CreateArtifact": 1, "block": 2, "FinalizeArtifact": 1}
+	res, err := artifact.Upload(t.Context(), artifact.Options{RuntimeToken: tok, ResultsURL: f.srv.URL, Name: "a", Files: files[:1]})
+	require.NoError(t, err)
+	require.Positive(t, res.ID)
+	require.Equal(t, []string{"CreateArtifact", "CreateArtifact", "block", "block", "block", "blocklist",
+		"FinalizeArtifact", "FinalizeArtifact"}, f.calls)
+}
+
 func TestRetentionSetsExpiresAt(t *testing.T) {
 	tok := runtimeToken(t, "Actions.Results:4711:99")
 	f := newResults(t, tok)
@@ -306,6 +327,7 @@ func TestBackendIDs(t *testing.T) {
 }
 
 func TestErrorsKeepSecretsOut(t *testing.T) {
+	artifact.SetRetryDelay(t, 0) // a 500 and a refused connection are retried first
 	tok := runtimeToken(t, "Actions.Results:4711:99")
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()
@@ -363,6 +385,7 @@ RequestId:0b4e</Message></Error>`)
 }
 
 func TestBlobUnreachableHidesTheSignature(t *testing.T) {
+	artifact.SetRetryDelay(t, 0)
 	tok := runtimeToken(t, "Actions.Results:4711:99")
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()

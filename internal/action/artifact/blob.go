@@ -49,8 +49,13 @@ func (c *client) putBlob(ctx context.Context, signed string, data []byte) error 
 	}, sig)
 }
 
-// put sends one PUT to the blob URL with query appended and expects 201.
+// put sends one PUT to the blob URL with query appended and expects 201,
+// retrying answers that may pass (Put Block and Put Block List are idempotent).
 func (c *client) put(ctx context.Context, blob *url.URL, query string, body []byte, header map[string]string, sig string) error {
+	return withRetry(ctx, func() error { return c.putOnce(ctx, blob, query, body, header, sig) })
+}
+
+func (c *client) putOnce(ctx context.Context, blob *url.URL, query string, body []byte, header map[string]string, sig string) error {
 	u := *blob
 	u.RawQuery = strings.TrimPrefix(u.RawQuery+query, "&")
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, u.String(), bytes.NewReader(body))
