@@ -11,13 +11,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/action"
-	"github.com/esxi-byoi/esxi-byoi/internal/sample"
+	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
 )
 
 // Secrets the tests pass in; none may show up anywhere but in ::add-mask::.
@@ -247,30 +246,9 @@ func (res *result) String() string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if samplePath != "" {
-		_ = os.RemoveAll(filepath.Dir(samplePath))
-	}
+	sampletest.Cleanup()
 	os.Exit(code)
 }
 
-var (
-	sampleOnce sync.Once
-	samplePath string
-	sampleErr  error
-)
-
-// smallSample returns a shared 8 MiB ESXi-like ISO (read-only).
-func smallSample(t testing.TB) string {
-	t.Helper()
-	sampleOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "esxi-byoi-action-test-")
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		samplePath = filepath.Join(dir, "VMware-VMvisor-Installer-8.0U3-24022510.x86_64.iso")
-		sampleErr = sample.Write(context.Background(), sample.Options{Output: samplePath, Size: 8 << 20})
-	})
-	require.NoError(t, sampleErr)
-	return samplePath
-}
+// smallSample returns the shared 8 MiB ESXi-like ISO (read-only).
+func smallSample(t testing.TB) string { return sampletest.Small(t) }

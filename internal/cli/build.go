@@ -22,7 +22,6 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "build")
 	var o pipeline.Options
 	var pw, pwFile, pwHash, ksPath, tmplPath, skipTest string
-	var add, remove stringList
 	both := func(p *string, short, long, usage string) {
 		fs.StringVar(p, short, "", usage)
 		fs.StringVar(p, long, "", usage)
@@ -42,16 +41,13 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	fs.BoolVar(&o.SkipSSL, "skip-ssl-verify", false, "set skip_ssl_verify: true (server with a private or self-signed certificate)")
 	fs.StringVar(&o.CAFile, "ca-file", "", "CA bundle (PEM) trusted for the https:// or s3:// source, the S3 endpoint and the verification")
 	publishFlags(fs, &o)
-	fs.StringVar(&o.Kernelopt.Replace, "kernelopt", "", "replace the whole kernelopt value")
-	fs.Var(&add, "kernelopt-add", "add a kernelopt token (repeatable)")
-	fs.Var(&remove, "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
+	kerneloptFlags(fs, &o.Kernelopt)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("build", "unexpected argument %q", fs.Arg(0))
 	}
-	o.Kernelopt.Add, o.Kernelopt.Remove = add, remove
 	var err error
 	if o.SkipVerify, err = skipTestFlag("build", skipTest); err != nil {
 		return err

@@ -5,14 +5,12 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/cli"
-	"github.com/esxi-byoi/esxi-byoi/internal/sample"
+	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
 )
 
 // TestMain lets the test binary double as the esxi-byoi binary, so tests can
@@ -21,7 +19,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("ESXI_BYOI_TEST_AS_CLI") == "1" {
 		os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr, os.Getenv))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	sampletest.Cleanup()
+	os.Exit(code)
 }
 
 // run runs the CLI in-process and returns exit code, stdout and stderr.
@@ -43,28 +43,9 @@ func childCmd(t testing.TB, args ...string) *exec.Cmd {
 	return cmd
 }
 
-var (
-	sampleOnce sync.Once
-	samplePath string
-	sampleErr  error
-)
-
-// smallSample returns a shared 8 MiB ESXi-like sample ISO (read-only: copy it
-// before changing it).
-func smallSample(t testing.TB) string {
-	t.Helper()
-	sampleOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "esxi-byoi-cli-test-")
-		if err != nil {
-			sampleErr = err
-			return
-		}
-		samplePath = filepath.Join(dir, "sample.iso")
-		sampleErr = sample.Write(context.Background(), sample.Options{Output: samplePath, Size: 8 << 20})
-	})
-	require.NoError(t, sampleErr)
-	return samplePath
-}
+// smallSample returns the shared 8 MiB ESXi-like sample ISO (read-only: copy
+// it before changing it).
+func smallSample(t testing.TB) string { return sampletest.Small(t) }
 
 // requireEmptyDir asserts a failed run left no file behind (no output, no temp).
 func requireEmptyDir(t testing.TB, dir string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 
@@ -15,16 +16,13 @@ import (
 func runRemaster(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "remaster")
 	var in, out, ks string
-	var add, remove stringList
 	var edit remaster.KerneloptEdit
 	var asJSON bool
 	fs.StringVar(&in, "i", "", "input ESXi installer ISO")
 	fs.StringVar(&in, "input", "", "input ESXi installer ISO")
 	fs.StringVar(&out, "o", "", "output ISO (written atomically)")
 	fs.StringVar(&out, "output", "", "output ISO (written atomically)")
-	fs.StringVar(&edit.Replace, "kernelopt", "", "replace the whole kernelopt value (default \""+remaster.DefaultKernelopt+"\")")
-	fs.Var(&add, "kernelopt-add", "add a kernelopt token, KEY=VALUE replaces KEY in place (repeatable)")
-	fs.Var(&remove, "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
+	kerneloptFlags(fs, &edit)
 	fs.StringVar(&ks, "embed-kickstart", "", "add this file as /KS.CFG (only for booting outside HPE's portal)")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	if err := parse(fs, args); err != nil {
@@ -36,7 +34,6 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("remaster", "unexpected argument %q", fs.Arg(0))
 	}
-	edit.Add, edit.Remove = add, remove
 	res, err := remaster.Run(ctx, remaster.Options{
 		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: ks, Progress: env.Progress,
 	})
@@ -65,6 +62,14 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  edited:  %s kernelopt=%s%s\n", e.Path, e.After, moved)
 	}
 	return nil
+}
+
+// kerneloptFlags registers the kernelopt edit flags that remaster and build
+// share, writing straight into e.
+func kerneloptFlags(fs *flag.FlagSet, e *remaster.KerneloptEdit) {
+	fs.StringVar(&e.Replace, "kernelopt", "", "replace the whole kernelopt value (default \""+remaster.DefaultKernelopt+"\")")
+	fs.Var((*stringList)(&e.Add), "kernelopt-add", "add a kernelopt token, KEY=VALUE replaces KEY in place (repeatable)")
+	fs.Var((*stringList)(&e.Remove), "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
 }
 
 func runInspect(ctx context.Context, env *Env, args []string) error {

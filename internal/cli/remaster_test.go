@@ -281,3 +281,16 @@ func TestRemasterUsageErrorsExit2(t *testing.T) {
 		})
 	}
 }
+
+// The kernelopt flags (shared by remaster and build) reach the edit.
+func TestRemasterKerneloptFlags(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.iso")
+	code, stdout, stderr := run(t, "remaster", "-i", smallSample(t), "-o", out, "--json",
+		"--kernelopt-add", "allowLegacyCPU=true", "--kernelopt-add", "ks=cdrom:/KS.CFG", "--kernelopt-remove", "runweasel")
+	require.Equal(t, 0, code, stderr)
+	var res remaster.Result
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
+	for _, e := range res.Edited {
+		require.Equal(t, "cdromBoot allowLegacyCPU=true ks=cdrom:/KS.CFG", e.After, e.Path)
+	}
+}
