@@ -17,10 +17,13 @@ import (
 )
 
 // HostDef is the data the HPE Bare Metal portal renders a kickstart template
-// with (templating_input: hostdef-v3). No public definition of it exists; the
-// fields are those HPE's own templates use (see esxi-byoi-facts.md §5). Go field
-// names are exactly the template's names, and so are the YAML keys of the sample
-// host files: `.DeviceLayouts` in the template is `DeviceLayouts:` in a host file.
+// with (templating_input: hostdef-v3, or hostdef-v4 = v3 + [Network].NoIPAddr).
+// No public definition of it exists: every field here is one that HPE's own
+// service templates (ESXi, RHEL, SLES, Debian, Windows, the Terraform Ubuntu
+// example) read, and nothing more, so a template that lints clean against it
+// does not fail on the portal for a field the portal lacks. Go field names are
+// exactly the template's names, and so are the YAML keys of the sample host
+// files: `.DeviceLayouts` in the template is `DeviceLayouts:` in a host file.
 type HostDef struct {
 	// Name is the host name given in the portal, short ("esx01") or qualified.
 	Name string `yaml:"Name"`
@@ -36,7 +39,8 @@ type HostDef struct {
 	CHAPSecret    string `yaml:"CHAPSecret"`
 	// VolumeAttachments are the storage volumes attached at host creation.
 	VolumeAttachments []VolumeAttachment `yaml:"VolumeAttachments"`
-	// ISCSIDiscoveryAddress is the iSCSI send-target portal ("ip" or "ip:port");
+	// ISCSIDiscoveryAddress is the iSCSI send-target portal, a bare IPv4
+	// address (HPE's Windows template appends its own port, 3260);
 	// ISCSIDiscoveryAddressesV3 lists every portal (preferred when set).
 	ISCSIDiscoveryAddress     string   `yaml:"ISCSIDiscoveryAddress"`
 	ISCSIDiscoveryAddressesV3 []string `yaml:"ISCSIDiscoveryAddressesV3"`
@@ -52,13 +56,14 @@ type DeviceLayout struct {
 	Device string `yaml:"Device"`
 }
 
-// VolumeAttachment is one attached volume. Only its presence is used by the
-// shipped template; the fields are inferred.
+// VolumeAttachment is one iSCSI volume attached at host creation: the
+// fields HPE's Ubuntu template logs in with (iscsiadm --targetname/-p). The
+// shipped ESXi template only tests that the list is not empty.
 type VolumeAttachment struct {
-	ID   string `yaml:"ID"`
-	Name string `yaml:"Name"`
-	WWN  string `yaml:"WWN"`
-	LUN  int    `yaml:"LUN"`
+	// TargetIQN is the volume's iSCSI target name, assigned by the array.
+	TargetIQN string `yaml:"TargetIQN"`
+	// IPAddress is the array address the volume is exported on.
+	IPAddress string `yaml:"IPAddress"`
 }
 
 // Connection is one NIC, or several NICs bonded, and the networks they carry.
@@ -85,7 +90,8 @@ type Network struct {
 	Purpose string `yaml:"Purpose"`
 	VID     int    `yaml:"VID"`
 	// NoIPAddr is set for networks without host addresses. It is a hostdef-v4
-	// field: a template for hostdef-v3 should test Ranges instead.
+	// field ([HostdefV4]); in hostdef-v3 data every network has Ranges, which
+	// HPE's templates index without a check (index .Ranges 0).
 	NoIPAddr bool    `yaml:"NoIPAddr"`
 	Ranges   []Range `yaml:"Ranges"`
 }
