@@ -269,3 +269,79 @@ func TestLintWarnsOnHostdefV4Field(t *testing.T) {
 	}
 	require.True(t, found, "%v", problems)
 }
+
+func TestParseSchema(t *testing.T) {
+	for in, want := range map[string]kickstart.Schema{"hostdef-v3": kickstart.HostdefV3, "hostdef-v4": kickstart.HostdefV4} {
+		s, err := kickstart.ParseSchema(in)
+		require.NoError(t, err)
+		require.Equal(t, want, s)
+	}
+	for _, in := range []string{"", "hostdef-v2", "install-env-v1", "HOSTDEF-V3"} {
+		_, err := kickstart.ParseSchema(in)
+		require.ErrorIs(t, err, kickstart.ErrUnknownSchema, in)
+	}
+	require.False(t, kickstart.HostdefV3.HasField("NoIPAddr"))
+	require.True(t, kickstart.HostdefV4.HasField("NoIPAddr"))
+	require.True(t, kickstart.SchemaUnknown.HasField("NoIPAddr"))
+	require.True(t, kickstart.HostdefV3.HasField("TargetIQN"))
+	require.False(t, kickstart.HostdefV4.HasField("WWN"))
+}
+
+// TestCheckFieldsPerSchema: a hostdef-v4 field is an error for a service that
+// declares hostdef-v3, fine for hostdef-v4, and a warning when the service is
+// not known (what Lint does).
+func TestCheckFieldsPerSchema(t *testing.T) {
+	src := []byte("x\n{{ range .Connections }}{{ if .UntaggedNet.NoIPAddr }}x{{ end }}{{ end }}\n{{ .Nmae }}\n")
+	tmpl, err := kickstart.Parse("ks.tmpl", src)
+	require.NoError(t, err)
+
+	v3 := kickstart.CheckFields(tmpl, kickstart.HostdefV3)
+	require.Len(t, v3, 2)
+	require.Equal(t, "ks.tmpl:2: .NoIPAddr is a hostdef-v4 field; this service declares templating_input hostdef-v3, whose data has no such field (test .Ranges instead, or declare hostdef-v4)", v3[0].Error())
+	require.Equal(t, "ks.tmpl:3: .Nmae is not a field of the hostdef-v3 data (did you mean .Name?)", v3[1].Error())
+
+	v4 := kickstart.CheckFields(tmpl, kickstart.HostdefV4)
+	require.Len(t, v4, 1)
+	require.Equal(t, "ks.tmpl:3: .Nmae is not a field of the hostdef-v4 data (did you mean .Name?)", v4[0].Error())
+
+	unknown := kickstart.CheckFields(tmpl, kickstart.SchemaUnknown)
+	require.Len(t, unknown, 2)
+	require.True(t, unknown[0].Warning)
+	require.False(t, unknown[1].Warning)
+}
+
+func TestCheckHost(t *testing.T) {
+	rng := []kickstart.Range{{Base: "10.0.0.5", Netmask: "255.255.255.0", CIDR: 24}}
+	host := func(n kickstart.Network, portals ...string) *kickstart.HostDef {
+		return &kickstart.HostDef{Name: "esx1", ISCSIDiscoveryAddressesV3: portals,
+			Connections: []kickstart.Connection{{Name: "bond0", Networks: []kickstart.Network{n}}}}
+	}
+	tests := map[string]struct {
+		h      *kickstart.HostDef
+		schema kickstart.Schema
+		msg    string // "" = valid
+	}{
+		"v3 network":           {host(kickstart.Network{Name: "a", VID: 5, Ranges: rng}, "10.0.0.10"), kickstart.HostdefV3, ""},
+		"NoIPAddr in v3":       {host(kickstart.Network{Name: "a", VID: 5, NoIPAddr: true}), kickstart.HostdefV3, `connection bond0 network "a": NoIPAddr is a hostdef-v4 field`},
+		"NoIPAddr in v4":       {host(kickstart.Network{Name: "a", VID: 5, NoIPAddr: true}), kickstart.HostdefV4, ""},
+		"NoIPAddr with Ranges": {host(kickstart.Network{Name: "a", VID: 5, NoIPAddr: true, Ranges: rng}), kickstart.HostdefV4, "NoIPAddr and Ranges together"},
+		"no Ranges":            {host(kickstart.Network{Name: "a", VID: 5}), kickstart.HostdefV4, `connection bond0 network "a" has no Ranges`},
+		"ip:port portal":       {host(kickstart.Network{Name: "a", VID: 5, Ranges: rng}, "10.0.0.10:3260"), kickstart.HostdefV3, `iSCSI discovery address "10.0.0.10:3260" is not a bare IPv4 address`},
+		"mask and CIDR":        {host(kickstart.Network{Name: "a", VID: 5, Ranges: []kickstart.Range{{Base: "10.0.0.5", Netmask: "255.255.0.0", CIDR: 24}}}), kickstart.HostdefV3, `Ranges[0] Netmask "255.255.0.0" and CIDR 24 disagree`},
+		"untagged without Ranges": {&kickstart.HostDef{Name: "esx1", Connections: []kickstart.Connection{{Name: "eth0",
+			UntaggedNet: kickstart.Network{Name: "Public", VID: 7}}}}, kickstart.HostdefV3, `connection eth0 UntaggedNet "Public" has no Ranges`},
+		"no untagged network": {&kickstart.HostDef{Name: "esx1", Connections: []kickstart.Connection{{Name: "eth0"}}}, kickstart.HostdefV3, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			problems := kickstart.CheckHost("h.yaml", tc.h, tc.schema)
+			if tc.msg == "" {
+				require.Empty(t, problems)
+				return
+			}
+			require.Len(t, problems, 1, "%v", problems)
+			require.True(t, strings.HasPrefix(problems[0].Error(), "h.yaml: host esx1: "), problems[0].Error())
+			require.Contains(t, problems[0].Error(), tc.msg)
+		})
+	}
+}
