@@ -203,10 +203,10 @@ func TestTelemetryAccount(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 	require.Equal(t, "H"+"cz2d1f0abc"+"P"+"CZ2D1F0ABC"+"E!\n", string(out))
 
-	const on = "{{- $telemetryAccount := true }}\n"
+	const on = "{{- $telemetryAccount := true -}}\n"
 	require.Equal(t, 1, bytes.Count(src, []byte(on)), "the switch is one line at the top")
 	require.Less(t, bytes.Index(src, []byte(on)), bytes.Index(src, []byte("vmaccepteula")))
-	off := bytes.Replace(src, []byte(on), []byte("{{- $telemetryAccount := false }}\n"), 1)
+	off := bytes.Replace(src, []byte(on), []byte("{{- $telemetryAccount := false -}}\n"), 1)
 	ks = renderShipped(t, off, hosts["esx-vmotion-ft"])
 	require.NotContains(t, ks, "esxcli system account add")
 	require.NotContains(t, ks, "--id=vspherews")
