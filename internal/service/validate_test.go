@@ -17,8 +17,88 @@ func validYAML(t *testing.T) string {
 	return string(out)
 }
 
+// What Render writes has no finding at all, not even a warning.
 func TestValidateGood(t *testing.T) {
 	require.NoError(t, service.Validate([]byte(validYAML(t))))
+	require.Empty(t, service.Check([]byte(validYAML(t))))
+}
+
+// svcClientYAML is a service-client image in the shape of HPE's Terraform
+// example, with user_defined_steps as HPE's Windows recipe writes them.
+const svcClientYAML = `name: Ubuntu-18.04
+type: deploy
+svc_category: linux
+svc_flavor: ubuntu
+svc_ver: 18.04-20201103
+description: svc-client image
+timeout: 1800
+approach: svc-client
+assumed_boot_method: na
+schema_version: v2
+device_layouts:
+  - device: /dev/sda
+    table_type: gpt
+    partitions:
+      - type: efi
+        formula:
+          equation: 250M
+        mount: /boot/efi
+      - type: swap
+        formula:
+          equation: 100%memory
+          max_size: 25%disk
+        mount_options: defaults
+user_defined_steps:
+  imgprep_steps:
+    - operation: Set RAID AutoConfig
+      description: Set RAID AutoConfig
+      parameters:
+        - name: AutoConfig Mode
+          value: none
+          type: String
+files:
+  - path: image.tgz
+    file_size: 540167804
+    display_url: https://images.example.com/ubuntu.tgz
+    download_timeout: 300
+    signature: 8fcc249a1bc488fe8d6d84e70ffa60c57dcd4b1ea70518624b4e0d7a9e616075
+    algorithm: sha256sum
+    expand: true
+info:
+  - contents: aG9zdG5hbWU6IHt7IC5OYW1lIH19Cg==
+    encoding: base64
+    templating: go-text-template
+    templating_input: hostdef-v2
+    target: hdd
+    path: /etc/cloud/cloud.cfg.d/95_datasource.cfg
+`
+
+func TestValidateServiceClient(t *testing.T) {
+	require.Empty(t, service.Check([]byte(svcClientYAML)))
+	for name, tc := range map[string]struct {
+		old, new, field string
+		sev             service.Severity
+		msg             string
+	}{
+		"operation":        {"operation: Set RAID AutoConfig", "operation: Set RAID Autoconfig", "user_defined_steps.imgprep_steps[0].operation", service.Warning, "did you mean Set RAID AutoConfig?"},
+		"operation empty":  {"operation: Set RAID AutoConfig", "operation: ''", "user_defined_steps.imgprep_steps[0].operation", service.Error, "is required"},
+		"step key":         {"imgprep_steps:", "imgprep_step:", "user_defined_steps.imgprep_step", service.Warning, "did you mean imgprep_steps?"},
+		"parameter type":   {"type: String", "type: Text", "user_defined_steps.imgprep_steps[0].parameters[0].type", service.Warning, "known values: String, Integer, Version, URL"},
+		"partition type":   {"type: efi", "type: ntfs", "device_layouts[0].partitions[0].type", service.Warning, "not a value the API spec or HPE's recipes use"},
+		"table type":       {"table_type: gpt", "table_type: mbr", "device_layouts[0].table_type", service.Warning, "known values: gpt, dos, sun, sgi"},
+		"no device":        {"device: /dev/sda", "device: ''", "device_layouts[0].device", service.Error, "is required"},
+		"mount point key":  {"mount: /boot/efi", "mountpoint: /boot/efi", "device_layouts[0].partitions[0].mountpoint", service.Warning, "did you mean mount?"},
+		"display_url http": {"display_url: https://", "display_url: http://", "files[0].display_url", service.Error, "must be an https:// URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.Contains(t, svcClientYAML, tc.old)
+			found := service.Check([]byte(strings.Replace(svcClientYAML, tc.old, tc.new, 1)))
+			require.Len(t, found, 1, "%v", found)
+			require.Equal(t, tc.field, found[0].Field)
+			require.Equal(t, tc.sev, found[0].Severity)
+			require.Contains(t, found[0].Error(), tc.msg)
+		})
+	}
 }
 
 func TestValidate(t *testing.T) {
