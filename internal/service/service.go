@@ -6,8 +6,11 @@
 // It does not build the ISO, upload it or download it (packages remaster,
 // publish and verify do), and it does not lint the kickstart beyond checking
 // that it parses as the portal's Go text/template (package kickstart does).
-// The field set follows HPE's public recipes and API schema; see
-// esxi-byoi-facts.md §4.
+// The field set, types and enumerations follow the portal's API model (the
+// OpenAPI spec of github.com/hewlettpackard/hpegl-metal-client, which a test
+// reads) and, where the spec is older, what HPE's public recipes ship.
+// Validation tells errors (the portal refuses the file, or a controller cannot
+// deploy it) from warnings (legal but unusual).
 package service
 
 import (
