@@ -414,3 +414,27 @@ func lastKerneloptLine(lines [][]byte) int {
 	}
 	return idx
 }
+
+// Apply gives the value EditKernelopt writes, before any file is read.
+func TestEditApplyMatchesEditKernelopt(t *testing.T) {
+	const file = "kernel=/b.b00\r\nkernelopt= runweasel  cdromBoot \r\nbuild=\r\n"
+	for name, e := range map[string]bootcfg.Edit{
+		"replace":            {Replace: " ks=cdrom:/KS.CFG  gdbPort=none "},
+		"add":                {Add: []string{"allowLegacyCPU=true"}},
+		"remove and add":     {Remove: []string{"runweasel"}, Add: []string{"cdromBoot", "ks=usb"}},
+		"replace, add, drop": {Replace: "a b=1 c", Add: []string{"b=2"}, Remove: []string{"c"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := bootcfg.Parse([]byte(file))
+			before, after, err := f.EditKernelopt(e)
+			require.NoError(t, err)
+			got, err := e.Apply(before)
+			require.NoError(t, err)
+			require.Equal(t, after, got)
+		})
+	}
+	_, err := bootcfg.Edit{}.Apply("x")
+	require.ErrorIs(t, err, bootcfg.ErrEmptyEdit)
+	_, err = bootcfg.Edit{Add: []string{"a b"}}.Apply("x")
+	require.ErrorAs(t, err, new(*bootcfg.TokenError))
+}

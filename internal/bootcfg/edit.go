@@ -60,19 +60,35 @@ func (f *File) EditKernelopt(e Edit) (before, after string, err error) {
 		return "", "", ErrNoKernelopt
 	}
 	before = string(f.b[ent.val.start:ent.val.end])
-	after = before
-	if e.Replace != "" {
-		after = string(trim([]byte(e.Replace)))
-	}
-	if len(e.Add) > 0 || len(e.Remove) > 0 {
-		after = editTokens(after, e.Remove, e.Add)
-	}
+	after = e.apply(before)
 	nb := make([]byte, 0, len(f.b)-len(before)+len(after))
 	nb = append(nb, f.b[:ent.val.start]...)
 	nb = append(nb, after...)
 	nb = append(nb, f.b[ent.val.end:]...)
 	*f = *Parse(nb)
 	return before, after, nil
+}
+
+// Apply returns value (a kernelopt value, as [File.Kernelopt] returns it)
+// after the edit, exactly as [File.EditKernelopt] would write it. It lets a
+// caller know the result before any file is read; with a Replace the result
+// does not depend on value at all. Errors are those of EditKernelopt.
+func (e Edit) Apply(value string) (string, error) {
+	if err := e.validate(); err != nil {
+		return "", err
+	}
+	return e.apply(value), nil
+}
+
+// apply is Apply for a validated Edit.
+func (e Edit) apply(value string) string {
+	if e.Replace != "" {
+		value = string(trim([]byte(e.Replace)))
+	}
+	if len(e.Add) > 0 || len(e.Remove) > 0 {
+		value = editTokens(value, e.Remove, e.Add)
+	}
+	return value
 }
 
 func (e Edit) validate() error {

@@ -24,8 +24,10 @@ func ParseBuild(s string) (version, build string, ok bool) {
 // volume ID, the image profile name upper-cased: "ESXI-8.0U3-24022510-STANDARD"
 // gives "8.0U3" and "24022510". The version is returned as spelled on the
 // media ("7.0B", "7.0U3G"). Custom profiles may carry no build number
-// ("ESXI-7.0U3G-NUC12-SYN"): build is then "" and ok still true. ok is false
-// for IDs that are not ESXi profile names. PVD space or NUL padding is ignored.
+// ("ESXI-7.0U3G-NUC12-SYN"), and 6.x patch profiles carry a dated ID where the
+// build would be ("ESXI-6.7.0-20190802001-STANDARD"; a build number has at
+// most 8 digits): build is then "" and ok still true. ok is false for IDs that
+// are not ESXi profile names. PVD space or NUL padding is ignored.
 func VersionFromVolumeID(id string) (version, build string, ok bool) {
 	id = strings.Trim(id, " \x00")
 	const prefix = "ESXI-"
@@ -36,7 +38,10 @@ func VersionFromVolumeID(id string) (version, build string, ok bool) {
 	if !isMediaVersion(parts[0]) {
 		return "", "", false
 	}
-	if len(parts) > 1 && isDigits(parts[1]) {
+	// ESXi build numbers have had 7 or 8 digits (9484548, 24022510); a longer
+	// number is a dated profile ID such as "20190802001" in a 6.x profile
+	// name, not a build.
+	if len(parts) > 1 && isDigits(parts[1]) && len(parts[1]) <= maxBuildDigits {
 		build = parts[1]
 	}
 	return parts[0], build, true
@@ -65,6 +70,9 @@ func isMediaVersion(s string) bool {
 	}
 	return strings.Trim(rest, digits+letters+".") == ""
 }
+
+// maxBuildDigits is the longest build number VersionFromVolumeID accepts.
+const maxBuildDigits = 8
 
 const (
 	digits  = "0123456789"

@@ -34,6 +34,9 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("remaster", "unexpected argument %q", fs.Arg(0))
 	}
+	if err := edit.CheckBuild(); errors.Is(err, remaster.ErrNoPortalKickstart) {
+		env.Warnf("%v (build refuses this)", err) // remaster also serves media booted outside the portal
+	}
 	res, err := remaster.Run(ctx, remaster.Options{
 		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: ks, Progress: env.Progress,
 	})
@@ -67,9 +70,9 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 // kerneloptFlags registers the kernelopt edit flags that remaster and build
 // share, writing straight into e.
 func kerneloptFlags(fs *flag.FlagSet, e *remaster.KerneloptEdit) {
-	fs.StringVar(&e.Replace, "kernelopt", "", "replace the whole kernelopt value (default \""+remaster.DefaultKernelopt+"\")")
-	fs.Var((*stringList)(&e.Add), "kernelopt-add", "add a kernelopt token, KEY=VALUE replaces KEY in place (repeatable)")
-	fs.Var((*stringList)(&e.Remove), "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
+	fs.StringVar(&e.Replace, "kernelopt", "", "the whole kernelopt value (default \""+remaster.DefaultKernelopt+"\")")
+	fs.Var((*stringList)(&e.Add), "kernelopt-add", "add a token to the --kernelopt value, or to the default when --kernelopt is not given (never to the ISO's own value); KEY=VALUE replaces KEY in place (repeatable)")
+	fs.Var((*stringList)(&e.Remove), "kernelopt-remove", "remove tokens with this KEY from the --kernelopt value, or from the default when --kernelopt is not given (repeatable)")
 }
 
 func runInspect(ctx context.Context, env *Env, args []string) error {
@@ -117,9 +120,16 @@ func runInspect(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintln(w, "kernelopt:")
 	for _, c := range info.Configs {
-		v := c.Kernelopt
-		if !c.Found {
+		var v string
+		switch {
+		case !c.Found:
 			v = "(file missing)"
+		case c.Kernelopt == nil:
+			v = "(no kernelopt= line)"
+		case *c.Kernelopt == "":
+			v = "(empty)"
+		default:
+			v = *c.Kernelopt
 		}
 		fmt.Fprintf(w, "  %-19s %s\n", c.Path, v)
 	}

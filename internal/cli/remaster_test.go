@@ -50,8 +50,8 @@ func TestInspectReportsBothConfigsAndBootEntries(t *testing.T) {
 	require.Equal(t, "BIOS", info.Boot[0].Platform)
 	require.Equal(t, "valid", info.Boot[0].BootInfoTable)
 	require.Equal(t, "UEFI", info.Boot[1].Platform)
-	require.Equal(t, "runweasel cdromBoot", info.Configs[0].Kernelopt)
-	require.Equal(t, "runweasel cdromBoot", info.Configs[1].Kernelopt)
+	require.Equal(t, "runweasel cdromBoot", *info.Configs[0].Kernelopt)
+	require.Equal(t, "runweasel cdromBoot", *info.Configs[1].Kernelopt)
 
 	code, stdout, _ = run(t, "inspect", smallSample(t))
 	require.Equal(t, 0, code)
@@ -291,6 +291,74 @@ func TestRemasterKerneloptFlags(t *testing.T) {
 	var res remaster.Result
 	require.NoError(t, json.Unmarshal([]byte(stdout), &res))
 	for _, e := range res.Edited {
-		require.Equal(t, "cdromBoot allowLegacyCPU=true ks=cdrom:/KS.CFG", e.After, e.Path)
+		require.Equal(t, "ks=cdrom:/KS.CFG gdbPort=none logPort=none tty2Port=com2 allowLegacyCPU=true", e.After,
+			"%s: edits apply on top of the default, not the ISO's %q", e.Path, e.Before)
+	}
+	require.NotContains(t, stderr, "warning")
+
+	code, _, stderr = run(t, "remaster", "-h")
+	require.Equal(t, 0, code)
+	require.Contains(t, stderr, "or to the default when --kernelopt is not given (never to the ISO's own value)")
+}
+
+// build refuses a kernelopt without ks=cdrom:/KS.CFG unless --kernelopt gave
+// it explicitly; remaster (also for media booted outside the portal) warns.
+func TestBuildRefusesKerneloptWithoutPortalKickstart(t *testing.T) {
+	dir := t.TempDir()
+	iso, yml := filepath.Join(dir, "out.iso"), filepath.Join(dir, "out.yml")
+	env := map[string]string{"ESXI_ROOT_PASSWORD": testPassword, "SOURCE_DATE_EPOCH": "1767225600"}
+	build := []string{"build", "-i", smallSample(t), "-p", "https://host/images", "-o", iso, "-s", yml, "-x", "true"}
+
+	code, _, stderr := runEnv(t, env, append(build, "--kernelopt-remove", "ks", "--kernelopt-add", "allowLegacyCPU=true")...)
+	require.NotEqual(t, 0, code)
+	require.NotEqual(t, 70, code)
+	require.Contains(t, stderr, `kernelopt="gdbPort=none logPort=none tty2Port=com2 allowLegacyCPU=true": kernelopt has no ks=cdrom:/KS.CFG`)
+	require.Contains(t, stderr, "the portal serves the rendered kickstart as /KS.CFG on the virtual CD")
+	require.NoFileExists(t, iso)
+	require.NoFileExists(t, yml)
+
+	code, _, stderr = runEnv(t, env, append(build, "--kernelopt", "runweasel cdromBoot")...)
+	require.Equal(t, 0, code, "an explicit --kernelopt is the user's choice: %s", stderr)
+	require.FileExists(t, yml)
+
+	out := filepath.Join(t.TempDir(), "out.iso")
+	code, _, stderr = run(t, "remaster", "-i", smallSample(t), "-o", out, "--kernelopt-remove", "ks")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stderr, "warning: --kernelopt-add/--kernelopt-remove give kernelopt=\"gdbPort=none logPort=none tty2Port=com2\"")
+	require.Contains(t, stderr, "(build refuses this)")
+}
+
+// inspect tells a missing kernelopt= line from an empty one, in text and JSON.
+func TestInspectTellsMissingKerneloptFromEmpty(t *testing.T) {
+	dir := t.TempDir()
+	missing := badISO(t, dir, "missing.iso", func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte("\nkernelopt=runweasel cdromBoot"), []byte("\n#ernelopt=runweasel cdromBoot"))
+	})
+	empty := badISO(t, dir, "empty.iso", func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte("\nkernelopt=runweasel cdromBoot"), []byte("\nkernelopt=                   "))
+	})
+	for name, tc := range map[string]struct {
+		iso  string
+		text string
+		json string
+	}{
+		"missing": {missing, "/BOOT.CFG           (no kernelopt= line)", `"kernelopt": null`},
+		"empty":   {empty, "/BOOT.CFG           (empty)", `"kernelopt": ""`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := run(t, "inspect", tc.iso)
+			require.Equal(t, 0, code, stderr)
+			require.Contains(t, stdout, tc.text)
+			code, stdout, stderr = run(t, "inspect", "--json", tc.iso)
+			require.Equal(t, 0, code, stderr)
+			require.Contains(t, stdout, tc.json)
+			var info remaster.Info
+			require.NoError(t, json.Unmarshal([]byte(stdout), &info))
+			require.Len(t, info.Configs, 2)
+			for _, c := range info.Configs {
+				require.True(t, c.Found)
+				require.Equal(t, name == "missing", c.Kernelopt == nil, c.Path)
+			}
+		})
 	}
 }

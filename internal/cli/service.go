@@ -9,6 +9,8 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 )
 
+const serviceUsage = "usage: esxi-byoi service validate [--json] FILE.yml..."
+
 // runService dispatches `esxi-byoi service SUBCOMMAND`.
 func runService(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
@@ -18,53 +20,123 @@ func runService(ctx context.Context, env *Env, args []string) error {
 	case "validate":
 		return runServiceValidate(ctx, env, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi service validate FILE.yml...\n\n"+
-			"validate checks HPE Bare Metal service YAML files against the portal's rules:\n"+
-			"required fields, allowed values, https secure_url (unless skip_ssl_verify: true),\n"+
-			"signature length for the algorithm, and that info[] contents decode and parse.")
+		fmt.Fprintln(env.Stderr, serviceUsage+"\n\n"+serviceValidateDoc)
 		return flag.ErrHelp
 	}
 	return usagef("service", "unknown subcommand %q (want validate)", args[0])
 }
 
-// runServiceValidate prints "FILE: valid" or one "FILE:LINE: problem (fix: ...)"
-// line per problem on stdout, and fails when any file has a problem.
+const serviceValidateDoc = "validate checks HPE Bare Metal service YAML files as the portal imports them, by the\n" +
+	"portal's own API model (hpegl-metal-client) and what HPE's recipes show it accepts.\n" +
+	"Errors (exit 1): what the portal refuses or a controller cannot deploy. Warnings: what is\n" +
+	"legal but unusual, with the value HPE's ESXi recipe writes. Findings print as\n" +
+	"FILE:LINE: [warning: ]FIELD: message (fix: ...); --json prints them as JSON."
+
+// validateFinding is one finding of `service validate --json`.
+type validateFinding struct {
+	File     string           `json:"file"`
+	Line     int              `json:"line"` // 0: the field is absent
+	Severity service.Severity `json:"severity"`
+	Field    string           `json:"field"`
+	Message  string           `json:"message"`
+	Fix      string           `json:"fix,omitempty"`
+}
+
+// validateFile is the verdict on one file of `service validate --json`.
+type validateFile struct {
+	File     string `json:"file"`
+	Valid    bool   `json:"valid"` // no errors (warnings allowed)
+	Errors   int    `json:"errors"`
+	Warnings int    `json:"warnings"`
+}
+
+// runServiceValidate prints each finding and "FILE: valid" for each file
+// without errors on stdout (or all of it as JSON), and fails when any file
+// has an error.
 func runServiceValidate(_ context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "service")
-	if err := parse(fs, args); err != nil {
+	asJSON := fs.Bool("json", false, "print the findings as JSON: file, line, severity, field, message, fix")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, serviceUsage+"\n\n"+serviceValidateDoc)
+		fs.PrintDefaults()
+	}
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(paths) == 0 {
 		return usagef("service", "want at least one service YAML file")
 	}
+	report := struct {
+		Findings []validateFinding `json:"findings"`
+		Files    []validateFile    `json:"files"`
+	}{Findings: []validateFinding{}}
 	bad := 0
-	for _, path := range fs.Args() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			bad++
-			fmt.Fprintf(env.Stdout, "%s: %v\n", path, err)
-			continue
-		}
-		err = service.Validate(b)
-		if err == nil {
-			fmt.Fprintf(env.Stdout, "%s: valid\n", path)
-			continue
-		}
-		bad++
-		ps := service.Problems(err)
-		if len(ps) == 0 {
-			fmt.Fprintf(env.Stdout, "%s: %v\n", path, err)
-		}
-		for _, p := range ps {
-			if p.Line > 0 {
-				fmt.Fprintf(env.Stdout, "%s:%d: %v\n", path, p.Line, p)
-			} else {
-				fmt.Fprintf(env.Stdout, "%s: %v\n", path, p)
+	for _, path := range paths {
+		var found []validateFinding
+		if b, err := os.ReadFile(path); err != nil {
+			found = append(found, validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: err.Error()})
+		} else {
+			for _, f := range service.Check(b) {
+				sev := f.Severity
+				if sev == "" {
+					sev = service.Error
+				}
+				found = append(found, validateFinding{File: path, Line: f.Line, Severity: sev, Field: f.Field, Message: f.Msg, Fix: f.Fix})
 			}
+		}
+		v := validateFile{File: path}
+		for _, f := range found {
+			if f.Severity == service.Warning {
+				v.Warnings++
+			} else {
+				v.Errors++
+			}
+		}
+		v.Valid = v.Errors == 0
+		if !v.Valid {
+			bad++
+		}
+		report.Findings = append(report.Findings, found...)
+		report.Files = append(report.Files, v)
+		if !*asJSON {
+			printFindings(env, found, v)
+		}
+	}
+	if *asJSON {
+		if err := writeJSON(env.Stdout, report); err != nil {
+			return err
 		}
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d of %d service files are not valid", bad, fs.NArg())
+		return fmt.Errorf("%d of %d service files are not valid", bad, len(paths))
 	}
 	return nil
+}
+
+// printFindings writes one file's findings as FILE:LINE: [warning: ]FIELD:
+// message (fix: ...), then "FILE: valid" when it has no error.
+func printFindings(env *Env, found []validateFinding, v validateFile) {
+	for _, f := range found {
+		loc := f.File
+		if f.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", f.File, f.Line)
+		}
+		kind := ""
+		if f.Severity == service.Warning {
+			kind = "warning: "
+		}
+		fix := ""
+		if f.Fix != "" {
+			fix = " (fix: " + f.Fix + ")"
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s%s: %s%s\n", loc, kind, f.Field, f.Message, fix)
+	}
+	switch {
+	case !v.Valid:
+	case v.Warnings > 0:
+		fmt.Fprintf(env.Stdout, "%s: valid (%d %s)\n", v.File, v.Warnings, plural(v.Warnings, "warning", "warnings"))
+	default:
+		fmt.Fprintf(env.Stdout, "%s: valid\n", v.File)
+	}
 }

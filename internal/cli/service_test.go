@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,4 +88,66 @@ func regexpQuote(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// Warnings print with "warning:" and do not fail; --json carries every
+// finding with file, line, severity, field, message and fix.
+func TestServiceValidateWarningsAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	good := writeService(t, dir, "https://images.example.com/esxi.iso", 1234, strings.Repeat("ab", 32), false)
+	y, err := os.ReadFile(good)
+	require.NoError(t, err)
+	warnY := strings.Replace(string(y), "assumed_boot_method: na", "assumed_boot: na", 1)
+	warnY = strings.Replace(warnY, "schema_version: v2\n", "", 1)
+	warn := filepath.Join(dir, "warn.yml")
+	require.NoError(t, os.WriteFile(warn, []byte(warnY), 0o644))
+	bad := filepath.Join(dir, "bad.yml")
+	require.NoError(t, os.WriteFile(bad, []byte(strings.Replace(string(y), `secure_url: "https://`, `secure_url: "http://`, 1)), 0o644))
+
+	code, out, errOut := runEnv(t, nil, "service", "validate", warn)
+	require.Equal(t, 0, code, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3, out)
+	require.Regexp(t, `^`+regexpQuote(warn)+`:\d+: warning: assumed_boot: unknown field: .* \(fix: did you mean assumed_boot_method\?\)$`, lines[0])
+	require.Equal(t, warn+": warning: schema_version: is not set; HPE's ESXi recipe writes v2 (fix: add schema_version: v2)", lines[1])
+	require.Equal(t, warn+": valid (2 warnings)", lines[2])
+
+	code, out, errOut = runEnv(t, nil, "service", "validate", warn, bad, "--json")
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "error: 1 of 2 service files are not valid")
+	var report struct {
+		Findings []struct {
+			File, Severity, Field, Message, Fix string
+			Line                                int
+		}
+		Files []struct {
+			File             string
+			Valid            bool
+			Errors, Warnings int
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &report), out)
+	require.Len(t, report.Findings, 3)
+	require.Equal(t, warn, report.Findings[0].File)
+	require.Equal(t, "warning", report.Findings[0].Severity)
+	require.Equal(t, "assumed_boot", report.Findings[0].Field)
+	require.Positive(t, report.Findings[0].Line)
+	require.Equal(t, "did you mean assumed_boot_method?", report.Findings[0].Fix)
+	require.Zero(t, report.Findings[1].Line, "schema_version is absent")
+	f := report.Findings[2]
+	require.Equal(t, bad, f.File)
+	require.Equal(t, "error", f.Severity)
+	require.Equal(t, "files[0].secure_url", f.Field)
+	require.Contains(t, f.Message, "must be an https:// URL unless skip_ssl_verify is true")
+	lines = strings.Split(string(y), "\n")
+	require.Contains(t, lines[f.Line-1], "secure_url:")
+	require.Len(t, report.Files, 2)
+	require.True(t, report.Files[0].Valid)
+	require.Equal(t, 2, report.Files[0].Warnings)
+	require.False(t, report.Files[1].Valid)
+	require.Equal(t, 1, report.Files[1].Errors)
+
+	code, out, _ = runEnv(t, nil, "service", "validate", "--json", good)
+	require.Equal(t, 0, code)
+	require.Contains(t, out, `"findings": []`)
 }

@@ -50,7 +50,7 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 			env.Warnf("%s: files[%d] has skip_ssl_verify: true: the server certificate is NOT checked, here or by the on-prem controller", path, i)
 		}
 		res, err := verify.Run(ctx, verify.Options{
-			URL: f.SecureURL, Size: f.FileSize, Digest: f.Signature, Algorithm: f.Algorithm,
+			URL: f.DownloadURL(), Size: f.FileSize, Digest: f.Signature, Algorithm: f.Algorithm,
 			SkipTLSVerify: f.SkipSSLVerify, CAFile: caFile, UserAgent: "esxi-byoi/" + Version,
 			Progress: env.Progress, Retries: retries, StallTimeout: stall,
 		})

@@ -277,3 +277,64 @@ func TestSegmentsMatchReader(t *testing.T) {
 	}
 	require.Equal(t, patched(t, p), got)
 }
+
+// hardLink makes the primary record of link point at target's data, as
+// genisoimage writes hard-linked files: one extent, two names.
+func hardLink(t *testing.T, b []byte, target, link string, size uint32) []byte {
+	t.Helper()
+	img := open(t, b)
+	tf, err := img.Lookup(target)
+	require.NoError(t, err)
+	lf, err := img.Lookup(link)
+	require.NoError(t, err)
+	out := bytes.Clone(b)
+	off := lf.Records[0].Offset
+	binary.LittleEndian.PutUint32(out[off+2:], tf.Extent) // 2: extent, both-endian
+	binary.BigEndian.PutUint32(out[off+6:], tf.Extent)
+	binary.LittleEndian.PutUint32(out[off+10:], size) // 10: data length, both-endian
+	binary.BigEndian.PutUint32(out[off+14:], size)
+	return out
+}
+
+func TestHardLinkedFilesAreOneFileWithLinks(t *testing.T) {
+	orig := buildImage(t, smallTree())
+	f0, err := open(t, orig).Lookup("/BOOT.CFG")
+	require.NoError(t, err)
+	linked := hardLink(t, orig, "/BOOT.CFG", "/EFI/BOOT/BOOT.CFG", uint32(f0.Size))
+	img := open(t, linked)
+	f, err := img.Lookup("/BOOT.CFG")
+	require.NoError(t, err)
+	require.Equal(t, []string{"/EFI/BOOT/BOOT.CFG"}, f.Links)
+	require.Len(t, f.Records, 2)
+	g, err := img.Lookup("/EFI/BOOT/BOOT.CFG")
+	require.NoError(t, err)
+	require.Equal(t, []string{"/BOOT.CFG"}, g.Links)
+	require.Equal(t, f.Extent, g.Extent)
+
+	// Replacing through one name changes both, relocated or not.
+	for name, content := range map[string][]byte{
+		"in place":  []byte("kernel=/b.b00\nkernelopt=ks=cdrom:/KS.CFG\n"),
+		"relocated": bytes.Repeat([]byte("#"), 3*iso.SectorSize),
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := img.NewPatch()
+			_, err := p.Replace(f, content)
+			require.NoError(t, err)
+			img2 := open(t, patched(t, p))
+			for _, path := range []string{"/BOOT.CFG", "/EFI/BOOT/BOOT.CFG"} {
+				h, err := img2.Lookup(path)
+				require.NoError(t, err)
+				data, err := img2.ReadFile(h)
+				require.NoError(t, err)
+				require.Equal(t, content, data, path)
+			}
+		})
+	}
+
+	// The same extent under another size is not a hard link: refused.
+	odd := hardLink(t, orig, "/BOOT.CFG", "/EFI/BOOT/BOOT.CFG", uint32(f0.Size-1))
+	_, err = open(t, odd).Lookup("/BOOT.CFG")
+	var ue *iso.UnsupportedError
+	require.ErrorAs(t, err, &ue)
+	require.Contains(t, err.Error(), "shares its data with /EFI/BOOT/BOOT.CFG, which has another size")
+}

@@ -2,6 +2,7 @@ package iso
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -11,11 +12,17 @@ type File struct {
 	Extent  uint32    // first sector of the data
 	Size    int64     // bytes
 	Records []*Record // every record naming the file, in all trees
+	// Links are the other primary-tree paths whose records point at the same
+	// data (hard links, which genisoimage writes as one extent). Records
+	// holds their records too, so a Replace changes every name at once.
+	Links []string
 }
 
 // Lookup finds a regular file by path, case-insensitively and with ";N"
 // stripped. Records in the Joliet or ISO 9660:1999 trees are matched to the
 // primary record by extent, because their names may differ (long names).
+// Other primary-tree names of the same data and size are hard links (see
+// [File.Links]); the same extent with another size is refused.
 func (img *Image) Lookup(p string) (*File, error) {
 	key := Normalize(p)
 	recs := img.Trees[0].Entries[key]
@@ -41,7 +48,14 @@ func (img *Image) Lookup(p string) (*File, error) {
 					continue
 				}
 				if t == img.Trees[0] {
-					return nil, unsupported("%s shares its data with %s", key, q)
+					if r.Size != prim.Size || r.Flags&flagMultiExtent != 0 || len(rs) > 1 {
+						return nil, unsupported("%s shares its data with %s, which has another size or layout", key, q)
+					}
+					if !slices.Contains(f.Links, q) {
+						f.Links = append(f.Links, q)
+					}
+					f.Records = append(f.Records, r)
+					continue
 				}
 				if r.Size != prim.Size {
 					return nil, unsupported("%s has size %d in the primary tree but %d in the %s tree", key, prim.Size, r.Size, t.kind())
@@ -51,6 +65,7 @@ func (img *Image) Lookup(p string) (*File, error) {
 		}
 	}
 	sort.Slice(f.Records, func(i, j int) bool { return f.Records[i].Offset < f.Records[j].Offset })
+	sort.Strings(f.Links)
 	return f, nil
 }
 

@@ -87,6 +87,7 @@ func (o *Options) Validate() error {
 	if err := source.Check(o.Input); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, o.Kernelopt.CheckBuild())
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
 }

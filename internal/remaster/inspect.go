@@ -38,9 +38,11 @@ type BootEntry struct {
 
 // Config is one boot configuration.
 type Config struct {
-	Path      string `json:"path"`
-	Kernelopt string `json:"kernelopt"`
-	Found     bool   `json:"found"`
+	Path string `json:"path"`
+	// Kernelopt is the effective kernelopt value; nil (JSON null) when the
+	// file has no kernelopt= line, "" when the line is there but empty.
+	Kernelopt *string `json:"kernelopt"`
+	Found     bool    `json:"found"`
 }
 
 // Inspect reads an ISO's identity, boot catalog and boot configurations.
@@ -89,8 +91,10 @@ func Inspect(path string) (*Info, error) {
 			bc := bootcfg.Parse(data)
 			parsed = append(parsed, bc)
 			c.Found = true
-			c.Kernelopt, err = bc.Kernelopt()
-			if err != nil && !errors.Is(err, bootcfg.ErrNoKernelopt) {
+			switch v, err := bc.Kernelopt(); {
+			case err == nil:
+				c.Kernelopt = &v
+			case !errors.Is(err, bootcfg.ErrNoKernelopt):
 				return nil, fmt.Errorf("%s: %s: %w", path, p, err)
 			}
 		}

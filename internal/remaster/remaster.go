@@ -14,6 +14,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
 	"github.com/esxi-byoi/esxi-byoi/internal/iso"
@@ -25,12 +26,60 @@ import (
 // scripted install from the virtual CD, serial console on iLO's COM2.
 const DefaultKernelopt = "ks=cdrom:/KS.CFG gdbPort=none logPort=none tty2Port=com2"
 
-// KerneloptEdit says how kernelopt changes. The zero value replaces it with
-// DefaultKernelopt.
+// KerneloptEdit says how kernelopt changes. Add and Remove apply on top of
+// Replace, or on top of DefaultKernelopt when Replace is empty, never on top
+// of the vendor's value: the vendor's "runweasel cdromBoot" starts the
+// interactive installer. So the result is known before any ISO is read (see
+// [KerneloptEdit.Value]). The zero value writes DefaultKernelopt.
 type KerneloptEdit struct {
-	Replace string   // whole new value ("" with no Add/Remove: DefaultKernelopt)
+	Replace string   // whole new value; "" means DefaultKernelopt
 	Add     []string // tokens to add (KEY=VALUE replaces an existing KEY)
 	Remove  []string // keys to remove
+}
+
+// PortalKickstart is the kernelopt token that makes the installer read the
+// kickstart the HPE Bare Metal portal renders per host: the portal presents
+// it as /KS.CFG on the virtual CD (upper case, as VMware requires for cdrom:).
+const PortalKickstart = "ks=cdrom:" + KickstartPath
+
+// ErrNoPortalKickstart means a build's kernelopt lacks [PortalKickstart].
+var ErrNoPortalKickstart = errors.New("kernelopt has no " + PortalKickstart)
+
+// Value returns the kernelopt value every boot configuration gets, or a
+// *bootcfg.TokenError for a token that cannot be written.
+func (e KerneloptEdit) Value() (string, error) {
+	return e.bootcfg().Apply(DefaultKernelopt)
+}
+
+// CheckBuild checks the edit for a build the HPE Bare Metal portal deploys.
+// The final value must carry ks=cdrom:/KS.CFG, because the portal serves the
+// rendered kickstart as /KS.CFG on the virtual CD and, without it, the
+// installer stops at its interactive screens. A whole value given with
+// Replace (--kernelopt) is the user's explicit choice and is not second-guessed.
+// It also returns the errors of [KerneloptEdit.Value].
+func (e KerneloptEdit) CheckBuild() error {
+	v, err := e.Value()
+	if err != nil {
+		return fmt.Errorf("kernelopt: %w", err)
+	}
+	if e.Replace != "" || hasPortalKickstart(v) {
+		return nil
+	}
+	return fmt.Errorf("--kernelopt-add/--kernelopt-remove give kernelopt=%q: %w; the portal serves the rendered kickstart as %s on the virtual CD, so without it the installer waits for a person (keep %s, or pass the whole value with --kernelopt if you really mean it)",
+		v, ErrNoPortalKickstart, KickstartPath, PortalKickstart)
+}
+
+// hasPortalKickstart reports whether value has a ks token equal to
+// PortalKickstart (key case-insensitive, as the ESXi boot options are; the
+// path exactly, since cdrom: paths must be upper case).
+func hasPortalKickstart(value string) bool {
+	for _, tok := range strings.Fields(value) {
+		k, v, ok := strings.Cut(tok, "=")
+		if ok && strings.EqualFold(k, "ks") && v == strings.TrimPrefix(PortalKickstart, "ks=") {
+			return true
+		}
+	}
+	return false
 }
 
 // Options configure Run.
@@ -82,10 +131,11 @@ var (
 )
 
 func (e KerneloptEdit) bootcfg() bootcfg.Edit {
-	if e.Replace == "" && len(e.Add) == 0 && len(e.Remove) == 0 {
-		return bootcfg.Edit{Replace: DefaultKernelopt}
+	r := e.Replace
+	if r == "" {
+		r = DefaultKernelopt
 	}
-	return bootcfg.Edit{Replace: e.Replace, Add: e.Add, Remove: e.Remove}
+	return bootcfg.Edit{Replace: r, Add: e.Add, Remove: e.Remove}
 }
 
 // source is an opened input ISO with its boot configurations located.
@@ -167,7 +217,15 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res := &Result{Output: opts.Output, VolumeID: src.img.Primary.VolumeID}
 	patch := src.img.NewPatch()
 	var parsed []*bootcfg.File
+	edited := map[uint32]EditedFile{} // by extent: hard-linked configs are one file
 	for _, cf := range src.configs {
+		if e, ok := edited[cf.Extent]; ok && cf.Size > 0 {
+			// The BIOS config's Replace already rewrote this data and every
+			// name of it; editing it again would apply the edit twice.
+			e.Path = cf.Path
+			res.Edited = append(res.Edited, e)
+			continue
+		}
 		data, err := src.img.ReadFile(cf)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", opts.Input, err)
@@ -182,7 +240,9 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s: %w", opts.Input, cf.Path, err)
 		}
-		res.Edited = append(res.Edited, EditedFile{Path: cf.Path, Before: before, After: after, Relocated: relocated})
+		e := EditedFile{Path: cf.Path, Before: before, After: after, Relocated: relocated}
+		edited[cf.Extent] = e
+		res.Edited = append(res.Edited, e)
 	}
 	res.Version, res.Build = version(parsed, res.VolumeID)
 	if opts.EmbedKickstart != "" {

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -76,11 +77,12 @@ func TestRunEditsKerneloptWhateverTheStockTokenOrder(t *testing.T) {
 			requireConfig(t, out, isotest.UEFICfgPath, want)
 			isotest.Judge(t, in, out, bothConfigs, false)
 
-			// Token edits keep the stock tokens in their order and append new ones.
+			// Token edits apply on top of the default, never on top of the
+			// stock value, whatever its order.
 			out, res := run(t, remaster.Options{Input: in, Kernelopt: remaster.KerneloptEdit{
-				Add: []string{"ks=cdrom:/KS.CFG"}, Remove: []string{"runweasel"},
+				Add: []string{"allowLegacyCPU=true"}, Remove: []string{"gdbPort"},
 			}})
-			want = setKernelopt(t, cfg, "cdromBoot ks=cdrom:/KS.CFG")
+			want = setKernelopt(t, cfg, "ks=cdrom:/KS.CFG logPort=none tty2Port=com2 allowLegacyCPU=true")
 			requireConfig(t, out, isotest.BIOSCfgPath, want)
 			requireConfig(t, out, isotest.UEFICfgPath, want)
 			require.Equal(t, stock, editedFile(t, res, isotest.BIOSCfgPath).Before)
@@ -146,11 +148,14 @@ func TestRunEditsDifferingConfigsEachOnItsOwn(t *testing.T) {
 	in := isotest.Build(t, isotest.FixtureOptions{BIOSCfg: bios, UEFICfg: uefi})
 
 	out, res := run(t, remaster.Options{Input: in, Kernelopt: remaster.KerneloptEdit{
-		Add:    []string{"ks=cdrom:/KS.CFG", "allowLegacyCPU=false"},
-		Remove: []string{"runweasel"},
+		Add:    []string{"allowLegacyCPU=false"},
+		Remove: []string{"tty2Port"},
 	}})
-	requireConfig(t, out, isotest.BIOSCfgPath, setKernelopt(t, bios, "cdromBoot ks=cdrom:/KS.CFG allowLegacyCPU=false"))
-	requireConfig(t, out, isotest.UEFICfgPath, setKernelopt(t, uefi, "cdromBoot allowLegacyCPU=false ks=cdrom:/KS.CFG"))
+	// The same value in both (it is built from the default, not from each
+	// file's own), written into each file's own bytes and line endings.
+	const value = "ks=cdrom:/KS.CFG gdbPort=none logPort=none allowLegacyCPU=false"
+	requireConfig(t, out, isotest.BIOSCfgPath, setKernelopt(t, bios, value))
+	requireConfig(t, out, isotest.UEFICfgPath, setKernelopt(t, uefi, value))
 	require.Equal(t, "runweasel cdromBoot", editedFile(t, res, isotest.BIOSCfgPath).Before)
 	require.Equal(t, "cdromBoot runweasel allowLegacyCPU=true", editedFile(t, res, isotest.UEFICfgPath).Before)
 	isotest.Judge(t, in, out, bothConfigs, false)
@@ -430,4 +435,32 @@ func readFile(t *testing.T, p string) []byte {
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	return b
+}
+
+// genisoimage writes hard-linked files (its default -cache-inodes) as
+// directory records that share one data extent.
+func TestRunEditsHardLinkedConfigsOnce(t *testing.T) {
+	tree := t.TempDir()
+	cfg := isotest.DefaultBootCfg()
+	require.NoError(t, os.MkdirAll(filepath.Join(tree, "EFI", "BOOT"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(tree, "BOOT.CFG"), cfg, 0o644))
+	require.NoError(t, os.Link(filepath.Join(tree, "BOOT.CFG"), filepath.Join(tree, "EFI", "BOOT", "BOOT.CFG")))
+	require.NoError(t, os.WriteFile(filepath.Join(tree, "B.B00"), bytes.Repeat([]byte("kernel"), 5000), 0o644))
+	in := filepath.Join(t.TempDir(), "linked.iso")
+	cmd := exec.Command("genisoimage", "-quiet", "-input-charset", "utf-8", "-iso-level", "1", "-V", isotest.VolumeID, "-o", in, tree)
+	outb, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", outb)
+	require.Equal(t, isotest.Stat(t, in, isotest.ISO9660, isotest.BIOSCfgPath).Extent,
+		isotest.Stat(t, in, isotest.ISO9660, isotest.UEFICfgPath).Extent, "the fixture shares one extent")
+
+	out, res := run(t, remaster.Options{Input: in, Kernelopt: remaster.KerneloptEdit{Add: []string{"allowLegacyCPU=true"}}})
+	want := setKernelopt(t, cfg, remaster.DefaultKernelopt+" allowLegacyCPU=true")
+	for _, p := range bothConfigs {
+		requireConfig(t, out, p, want) // edited once: the token is not added twice
+		e := editedFile(t, res, p)
+		require.Equal(t, isotest.StockKernelopt, e.Before, p)
+		require.Equal(t, remaster.DefaultKernelopt+" allowLegacyCPU=true", e.After, p)
+	}
+	require.Equal(t, isotest.Stat(t, out, isotest.ISO9660, isotest.BIOSCfgPath).Extent,
+		isotest.Stat(t, out, isotest.ISO9660, isotest.UEFICfgPath).Extent, "still one extent")
 }

@@ -18,12 +18,12 @@ func ExampleHashPassword() {
 	// Output: $6$klmnopqrstVWXYZa$ 106 <nil>
 }
 
-func ExampleValidate() {
-	err := service.Validate([]byte("name: x\ntype: deploy\nsvc_ver: 8.0\n"))
-	for _, p := range service.Problems(err)[:2] {
-		fmt.Printf("line %d: %v\n", p.Line, p)
+func ExampleCheck() {
+	for _, f := range service.Check([]byte("name: x\ntype: deploy\nsvc_ver: 8.0\nassumed_boot: na\n"))[:3] {
+		fmt.Printf("line %d: %s: %v\n", f.Line, f.Severity, f)
 	}
 	// Output:
-	// line 3: svc_ver: 8.0 is read as a float, not a string (fix: quote it: svc_ver: "8.0")
-	// line 0: svc_category: is required (fix: give the portal category, e.g. VMware)
+	// line 3: warning: svc_ver: 8.0 is read as a float, not a string; a tool that reads it as a number writes it back differently (8.10 becomes 8.1) (fix: quote it: svc_ver: "8.0")
+	// line 4: warning: assumed_boot: unknown field: the portal's model has no such key, so it is not used (fix: did you mean assumed_boot_method?)
+	// line 0: error: svc_category: is required (fix: give the portal category, e.g. VMware)
 }

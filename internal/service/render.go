@@ -150,8 +150,8 @@ func Data(o Options) (*TemplateData, error) {
 }
 
 // Render executes the service template with o and returns the YAML as
-// rendered (comments kept) and its decoded model. The result must pass
-// [Validate] (unknown keys included) and must carry this build's values:
+// rendered (comments kept) and its decoded model. The result must have no
+// error of [Check] and no unknown key, and must carry this build's values:
 // files[0] the size, digest, algorithm, URL and skip flag of o, and an info[]
 // entry at /KS.CFG whose contents decode to exactly o.Kickstart, so an edited
 // template that drops or hard-codes one of them is an error.
@@ -173,8 +173,16 @@ func Render(o Options) ([]byte, *Service, error) {
 		return nil, nil, fmt.Errorf("service template: %w", err)
 	}
 	out := buf.Bytes()
-	s, err := validate(out)
-	if err != nil {
+	s, found := check(out)
+	var errs []error
+	for _, f := range found {
+		// Errors, and keys the portal would not use: in a template this
+		// build renders, an unknown key is a typo that drops a field.
+		if !f.IsWarning() || f.unknownKey {
+			errs = append(errs, f)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return nil, nil, fmt.Errorf("rendered service YAML: %w", err)
 	}
 	if err := matches(s, d, o.Kickstart); err != nil {

@@ -111,7 +111,7 @@ func TestRender(t *testing.T) {
 			require.Equal(t, "deploy", got.Type)
 			require.Equal(t, "VMware", got.SvcCategory)
 			require.Equal(t, "ESXi", got.SvcFlavor)
-			require.Equal(t, 1800, got.Timeout)
+			require.EqualValues(t, 1800, got.Timeout)
 			require.Equal(t, "vmedia", got.Approach)
 			require.True(t, got.NoSwitchLAG)
 			require.Equal(t, "na", got.AssumedBootMethod)

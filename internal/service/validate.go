@@ -1,6 +1,7 @@
 package service
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -9,21 +10,40 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 )
 
-// FieldError is one problem of a service YAML: the field path
-// ("files[0].signature"), the line (0 when the field is absent), what is wrong
-// and how to fix it.
+// Severity says whether a finding stops the portal or a controller.
+type Severity string
+
+const (
+	// Error: the portal refuses the file, or a controller cannot deploy it.
+	Error Severity = "error"
+	// Warning: the portal accepts it, but it is unusual; the message names
+	// what HPE's recipes write instead.
+	Warning Severity = "warning"
+)
+
+// FieldError is one finding about a service YAML: the field path
+// ("files[0].signature"), the line (0 when the field is absent), whether it
+// is an error or a warning, what is wrong and how to fix it.
 type FieldError struct {
-	Field string
-	Line  int
-	Msg   string
-	Fix   string
+	Field    string
+	Line     int
+	Severity Severity // "" counts as Error
+	Msg      string
+	Fix      string
+
+	unknownKey bool // a key the portal's model does not have (see Render)
 }
+
+// IsWarning reports whether e is a warning rather than an error.
+func (e *FieldError) IsWarning() bool { return e.Severity == Warning }
 
 func (e *FieldError) Error() string {
 	s := e.Field + ": " + e.Msg
@@ -57,41 +77,82 @@ func Problems(err error) []*FieldError {
 	return out
 }
 
-// checker collects the problems of one document.
-type checker struct {
-	lines map[string]int // field path → line of its value
-	errs  []error
-}
-
-func (c *checker) add(field, fix, format string, args ...any) {
-	c.errs = append(c.errs, &FieldError{Field: field, Line: c.lines[field], Msg: fmt.Sprintf(format, args...), Fix: fix})
-}
-
-// Validate checks any service YAML against the portal's rules and returns
-// every problem found (errors.Join of *[FieldError]), or nil. It checks the
-// YAML shape (unknown or duplicate keys, value types), required fields,
-// enumerations, https secure_url (unless skip_ssl_verify), digest length for
-// the algorithm, and that each info[] decodes and, when templated, parses with
-// the portal's template functions ([kickstart.Funcs]).
+// Validate checks any service YAML as the portal imports it and returns its
+// errors (errors.Join of *[FieldError]), or nil; warnings are not errors (see
+// [Check] for both).
 func Validate(b []byte) error {
-	_, err := validate(b)
-	return err
+	var errs []error
+	for _, f := range Check(b) {
+		if !f.IsWarning() {
+			errs = append(errs, f)
+		}
+	}
+	return errors.Join(errs...)
 }
 
-func validate(b []byte) (*Service, error) {
+// Check returns every finding of a service YAML, errors and warnings, in
+// line order (findings about absent fields, line 0, last).
+//
+// The rules follow the portal's API model (see [Service]) and what HPE's
+// recipes show the portal accepts. Errors: broken YAML, a value of the wrong
+// type, a duplicate key, a missing name/category/flavor/version/timeout/
+// approach/file, a name over [MaxNameLen] or with non-printable characters, a
+// value outside an enumeration, no download URL, plain http:// without
+// skip_ssl_verify, a digest that cannot match, info[] contents that do not
+// decode or whose template does not parse with the portal's functions
+// ([kickstart.Funcs]). Warnings: unknown keys (with a did-you-mean), keys a
+// portal export carries that the import ignores (id, resource_type), and what
+// is legal but unusual, such as a missing schema_version or http:// with
+// skip_ssl_verify: true.
+func Check(b []byte) []*FieldError {
+	_, fs := check(b)
+	return fs
+}
+
+// check parses and checks b; s is nil when b is not a YAML mapping.
+func check(b []byte) (*Service, []*FieldError) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, &FieldError{Field: "(document)", Msg: err.Error(), Fix: "fix the YAML syntax"}
+		return nil, []*FieldError{{Field: "(document)", Severity: Error, Msg: err.Error(), Fix: "fix the YAML syntax"}}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, &FieldError{Field: "(document)", Line: doc.Line, Msg: "not a YAML mapping of service fields", Fix: "start from templates/service.yml.tmpl"}
+		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: "not a YAML mapping of service fields", Fix: "start from templates/service.yml.tmpl"}}
 	}
-	c := &checker{lines: map[string]int{}}
+	c := &checker{lines: map[string]int{}, present: map[string]bool{}}
 	c.shape(doc.Content[0], reflect.TypeFor[Service](), "")
 	var s Service
 	_ = doc.Content[0].Decode(&s) // type mismatches were reported by shape, with their paths
 	c.service(&s)
-	return &s, errors.Join(c.errs...)
+	slices.SortStableFunc(c.found, func(a, b *FieldError) int {
+		return cmp.Compare(lineKey(a.Line), lineKey(b.Line))
+	})
+	return &s, c.found
+}
+
+func lineKey(l int) int {
+	if l == 0 {
+		return int(^uint(0) >> 1)
+	}
+	return l
+}
+
+// checker collects the findings of one document.
+type checker struct {
+	lines   map[string]int  // field path → line of its value
+	present map[string]bool // field paths given with a non-null value
+	found   []*FieldError
+}
+
+func (c *checker) report(sev Severity, field, fix, format string, args ...any) {
+	c.found = append(c.found, &FieldError{Field: field, Line: c.lines[field], Severity: sev, Msg: fmt.Sprintf(format, args...), Fix: fix})
+}
+
+func (c *checker) errorf(field, fix, format string, args ...any) {
+	c.report(Error, field, fix, format, args...)
+}
+
+func (c *checker) warnf(field, fix, format string, args ...any) {
+	c.report(Warning, field, fix, format, args...)
 }
 
 // shape walks n against the Go type t: unknown and duplicate keys, node kinds
@@ -109,10 +170,11 @@ func (c *checker) shape(n *yaml.Node, t reflect.Type, path string) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return // an empty value: "required" checks report it where it matters
 	}
+	c.present[path] = true
 	switch t.Kind() {
 	case reflect.Struct:
 		if n.Kind != yaml.MappingNode {
-			c.add(path, "write it as key: value lines", "must be a mapping, not %s", kindName(n))
+			c.errorf(path, "write it as key: value lines", "must be a mapping, not %s", kindName(n))
 			return
 		}
 		fields := map[string]reflect.Type{}
@@ -123,24 +185,28 @@ func (c *checker) shape(n *yaml.Node, t reflect.Type, path string) {
 			names = append(names, name)
 		}
 		seen := map[string]int{}
+		kept := n.Content[:0:0]
+		defer func() { n.Content = kept }() // without duplicates, so the rest still decodes
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := join(path, k.Value)
 			if prev, dup := seen[k.Value]; dup {
-				c.errs = append(c.errs, &FieldError{Field: p, Line: k.Line, Msg: fmt.Sprintf("given twice (first on line %d)", prev), Fix: "keep one"})
+				c.found = append(c.found, &FieldError{Field: p, Line: k.Line, Severity: Error,
+					Msg: fmt.Sprintf("given twice (first on line %d); YAML parsers refuse a duplicate key", prev), Fix: "keep one"})
 				continue
 			}
 			seen[k.Value] = k.Line
+			kept = append(kept, k, v)
 			ft, ok := fields[k.Value]
 			if !ok {
-				c.errs = append(c.errs, &FieldError{Field: p, Line: k.Line, Msg: "unknown field", Fix: "check the spelling; known fields here: " + strings.Join(names, ", ")})
+				c.found = append(c.found, unknownKey(p, k, names))
 				continue
 			}
 			c.shape(v, ft, p)
 		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
-			c.add(path, "write it as a list of '- ' items", "must be a list, not %s", kindName(n))
+			c.errorf(path, "write it as a list of '- ' items", "must be a list, not %s", kindName(n))
 			return
 		}
 		for i, e := range n.Content {
@@ -150,15 +216,27 @@ func (c *checker) shape(n *yaml.Node, t reflect.Type, path string) {
 		want := map[reflect.Kind]string{reflect.Int: "!!int", reflect.Int64: "!!int", reflect.Bool: "!!bool"}[t.Kind()]
 		switch {
 		case n.Kind != yaml.ScalarNode:
-			c.add(path, "give a single value", "must be a single value, not %s", kindName(n))
+			c.errorf(path, "give a single value", "must be a single value, not %s", kindName(n))
 		case want == "!!int" && n.Tag != want:
-			c.add(path, "write a whole number without quotes", "must be a whole number, got %q", n.Value)
+			c.errorf(path, "write a whole number without quotes", "must be a whole number, got %q", n.Value)
 		case want == "!!bool" && n.Tag != want:
-			c.add(path, "write true or false without quotes", "must be true or false, got %q", n.Value)
+			c.errorf(path, "write true or false without quotes", "must be true or false, got %q", n.Value)
 		case path == "svc_ver" && n.Tag != "!!str":
-			c.add(path, fmt.Sprintf("quote it: svc_ver: %q", n.Value), "%s is read as a %s, not a string", n.Value, strings.TrimPrefix(n.Tag, "!!"))
+			c.warnf(path, fmt.Sprintf("quote it: svc_ver: %q", n.Value),
+				"%s is read as a %s, not a string; a tool that reads it as a number writes it back differently (8.10 becomes 8.1)", n.Value, strings.TrimPrefix(n.Tag, "!!"))
 		}
 	}
+}
+
+// unknownKey is the warning for key k at path p, where names are the keys
+// the portal knows there.
+func unknownKey(p string, k *yaml.Node, names []string) *FieldError {
+	fix := "remove it or check the spelling; known here: " + strings.Join(names, ", ")
+	if s := suggest(k.Value, names); s != "" {
+		fix = "did you mean " + s + "?"
+	}
+	return &FieldError{Field: p, Line: k.Line, Severity: Warning, unknownKey: true,
+		Msg: "unknown field: the portal's model has no such key, so it is not used", Fix: fix}
 }
 
 func kindName(n *yaml.Node) string {
@@ -180,32 +258,64 @@ func join(path, key string) string {
 
 // service checks the values of s.
 func (c *checker) service(s *Service) {
-	c.required("name", s.Name, "a display name, e.g. \"BYOI VMware ESXi 8.0U3 20240625\"")
-	c.enum("type", s.Type, []string{"deploy"})
+	c.name("name", s.Name)
+	switch {
+	case !c.present["type"]:
+		c.warnf("type", "add type: deploy", "is not set; HPE's recipes all write type: deploy")
+	case s.Type != "deploy":
+		c.errorf("type", "use type: deploy", "%q is not allowed: the portal deploys type: deploy services", s.Type)
+	}
 	c.required("svc_category", s.SvcCategory, "the portal category, e.g. VMware")
 	c.required("svc_flavor", s.SvcFlavor, "the portal flavor, e.g. ESXi")
 	c.required("svc_ver", s.SvcVer, "a quoted version, e.g. \"8.0U3-20240625-BYOI\"")
+	if !c.present["description"] {
+		c.warnf("description", "add a description; the portal shows it when a user picks an image", "is not set")
+	}
 	if s.Timeout <= 0 {
-		c.add("timeout", "give the deployment time limit in seconds, download included (1800 for ESXi)", "must be > 0 seconds, got %d", s.Timeout)
+		c.errorf("timeout", "give the deployment time limit in seconds, download included (HPE's ESXi recipe writes 1800)", "must be > 0 seconds, got %d", s.Timeout)
 	}
 	c.enum("approach", s.Approach, Approaches)
-	c.enum("assumed_boot_method", s.AssumedBootMethod, BootMethods)
-	c.required("schema_version", s.SchemaVersion, "schema_version: v2")
-	c.enum("origin", s.Origin, Origins)
+	if c.present["assumed_boot_method"] {
+		c.enum("assumed_boot_method", s.AssumedBootMethod, BootMethods)
+	}
+	switch {
+	case !c.present["schema_version"]:
+		c.warnf("schema_version", "add schema_version: v2", "is not set; HPE's ESXi recipe writes v2")
+	case s.SchemaVersion != "v2":
+		c.warnf("schema_version", "use schema_version: v2", "%q is not the version HPE's recipes write (v2)", s.SchemaVersion)
+	}
+	if c.present["origin"] {
+		c.enum("origin", s.Origin, Origins)
+	}
+	for _, k := range []string{"id", "resource_type"} {
+		if c.present[k] {
+			c.warnf(k, "remove it, or leave it: it does no harm", "ignored on import: it comes from a portal export, and the import assigns its own")
+		}
+	}
 	if len(s.Files) == 0 {
-		c.add("files", "add the image under files: (path, file_size, secure_url, signature, algorithm...)", "at least one file is required")
+		c.errorf("files", "add the image under files: (path, file_size, secure_url, signature, algorithm...)", "at least one file is required")
 	}
 	for i := range s.Files {
 		c.file(fmt.Sprintf("files[%d]", i), &s.Files[i], s.Timeout)
 	}
+	if len(s.Info) == 0 && s.Approach == "vmedia" {
+		c.warnf("info", "add the kickstart as an info[] entry with path /KS.CFG", "no info[] entry: the installer gets no kickstart and waits for a person")
+	}
+	paths := map[string]string{}
 	for i := range s.Info {
-		c.info(fmt.Sprintf("info[%d]", i), &s.Info[i])
+		p := fmt.Sprintf("info[%d]", i)
+		c.info(p, &s.Info[i])
+		key := s.Info[i].Target + ":" + s.Info[i].Path
+		if prev, dup := paths[key]; dup && s.Info[i].Path != "" {
+			c.errorf(p+".path", "give each file its own path", "%s on %s is also written by %s; one would overwrite the other", s.Info[i].Path, s.Info[i].Target, prev)
+		}
+		paths[key] = p
 	}
 	for i, cl := range s.Classifiers {
 		p := fmt.Sprintf("classifiers[%d]", i)
 		c.required(p+".name", cl.Name, "a name shown when a machine is excluded")
 		if len(cl.Rules) == 0 {
-			c.add(p+".rules", "add attribute/value/operator rules", "at least one rule is required")
+			c.errorf(p+".rules", "add attribute/value/operator rules", "at least one rule is required")
 		}
 		for j, r := range cl.Rules {
 			rp := fmt.Sprintf("%s.rules[%d]", p, j)
@@ -213,53 +323,124 @@ func (c *checker) service(s *Service) {
 			c.enum(rp+".operator", r.Operator, ClassifierOperator)
 		}
 	}
+	if u := s.UserDefinedSteps; u != nil {
+		for i, op := range u.ImagingPrepSteps {
+			p := fmt.Sprintf("user_defined_steps.imgprep_steps[%d]", i)
+			c.required(p+".operation", op.Operation, "an operation, e.g. Boot Service OS")
+			if op.Operation != "" {
+				c.known(p+".operation", op.Operation, UserOps)
+			}
+			for j, a := range op.Parameters {
+				ap := fmt.Sprintf("%s.parameters[%d]", p, j)
+				c.required(ap+".name", a.Name, "the parameter name the operation expects")
+				if c.present[ap+".type"] {
+					c.known(ap+".type", a.Type, OpArgTypes)
+				}
+			}
+		}
+	}
+	for i, d := range s.DeviceLayouts {
+		p := fmt.Sprintf("device_layouts[%d]", i)
+		c.required(p+".device", d.Device, "the disk, e.g. /dev/sda")
+		if c.present[p+".table_type"] {
+			c.known(p+".table_type", d.TableType, TableTypes)
+		}
+		for j, part := range d.Partitions {
+			pp := fmt.Sprintf("%s.partitions[%d]", p, j)
+			c.required(pp+".type", part.Type, "a partition type, e.g. ext4")
+			if part.Type != "" {
+				c.known(pp+".type", part.Type, PartitionTypes)
+			}
+		}
+	}
 }
 
-func (c *checker) file(p string, f *File, timeout int) {
+// name checks ResourceBase.Name: "128 or fewer printable characters".
+func (c *checker) name(field, v string) {
+	if strings.TrimSpace(v) == "" {
+		c.errorf(field, "give a display name, e.g. \"BYOI VMware ESXi 8.0U3 20240625\"", "is required")
+		return
+	}
+	if n := utf8.RuneCountInString(v); n > MaxNameLen {
+		c.errorf(field, fmt.Sprintf("shorten it to %d characters; the description can say the rest", MaxNameLen),
+			"has %d characters; the portal takes at most %d", n, MaxNameLen)
+	}
+	for i, r := range v {
+		if !unicode.IsPrint(r) {
+			c.errorf(field, "remove it (write the name on one line, without tabs or control characters)",
+				"has the non-printable character %U at byte %d; the portal takes printable characters only", r, i)
+			break
+		}
+	}
+}
+
+func (c *checker) file(p string, f *File, timeout int64) {
 	c.required(p+".path", f.Path, "the file name on the controller, e.g. \"vmware.iso\"")
 	if f.FileSize <= 0 {
-		c.add(p+".file_size", "give the size in bytes of the published file (stat -c %s FILE)", "must be > 0 bytes, got %d", f.FileSize)
+		c.errorf(p+".file_size", "give the size in bytes of the published file (stat -c %s FILE)", "must be > 0 bytes, got %d", f.FileSize)
 	}
-	c.required(p+".display_url", f.DisplayURL, "a name or URL to show in the portal, e.g. the ISO file name")
-	c.secureURL(p+".secure_url", f.SecureURL, f.SkipSSLVerify)
+	switch {
+	case f.SecureURL != "":
+		c.downloadURL(p+".secure_url", f.SecureURL, f.SkipSSLVerify)
+		if f.DisplayURL == "" {
+			c.warnf(p+".display_url", "give a name to show in the portal; HPE's ESXi recipe writes the vendor ISO's file name", "is not set")
+		}
+	case f.DisplayURL != "":
+		// FileInfo.DisplayURL: "The file is downloaded from this URL only
+		// when SecureURL is not set."
+		c.downloadURL(p+".display_url", f.DisplayURL, f.SkipSSLVerify)
+	default:
+		c.errorf(p+".secure_url", "give the https:// URL the on-prem controller downloads the image from", "is required (or display_url, which is downloaded when secure_url is not set)")
+	}
 	switch {
 	case f.DownloadTimeout <= 0:
-		c.add(p+".download_timeout", "give the download time limit in seconds, e.g. 900", "must be > 0 seconds, got %d", f.DownloadTimeout)
+		c.errorf(p+".download_timeout", "give the download time limit in seconds; HPE's ESXi recipe writes 900", "must be > 0 seconds, got %d", f.DownloadTimeout)
 	case timeout > 0 && f.DownloadTimeout >= timeout:
-		c.add(p+".download_timeout", "make download_timeout smaller than timeout, or raise timeout",
-			"%d s leaves no time to install: the service timeout (%d s) includes the download", f.DownloadTimeout, timeout)
+		c.warnf(p+".download_timeout", "make download_timeout smaller than timeout (HPE's ESXi recipe: 900 of 1800), or raise timeout",
+			"%d s leaves no time to install if the download takes it: the service timeout (%d s) includes the download", f.DownloadTimeout, timeout)
 	}
 	c.enum(p+".algorithm", f.Algorithm, Algorithms)
 	if n := DigestLen(f.Algorithm); n > 0 {
 		fix := fmt.Sprintf("put the lowercase hex output of `%s FILE` for the published file", f.Algorithm)
 		switch {
 		case f.Signature == "":
-			c.add(p+".signature", fix, "is required")
+			c.errorf(p+".signature", fix, "is required")
 		case !isLowerHex(f.Signature):
-			c.add(p+".signature", fix, "must be lowercase hex digits")
+			c.errorf(p+".signature", fix, "must be lowercase hex digits")
 		case len(f.Signature) != n:
-			c.add(p+".signature", fix, "has %d hex digits, %s gives %d", len(f.Signature), f.Algorithm, n)
+			c.errorf(p+".signature", fix, "has %d hex digits, %s gives %d", len(f.Signature), f.Algorithm, n)
 		}
 	}
 }
 
-func (c *checker) secureURL(p, s string, skip bool) {
-	if s == "" {
-		c.add(p, "give the HTTPS URL the on-prem controller downloads the image from", "is required")
-		return
-	}
+// downloadURL checks the URL the controller downloads (anonymously).
+func (c *checker) downloadURL(p, s string, skip bool) {
 	u, err := url.Parse(s)
 	if err != nil {
-		c.add(p, "give a valid absolute URL", "%v", err)
+		c.errorf(p, "give a valid absolute URL", "%v", err)
 		return
 	}
 	switch {
-	case u.Scheme != "https" && !(u.Scheme == "http" && skip):
-		c.add(p, "serve the image over https:// (or set skip_ssl_verify: true for a plain or private server)", "must be an https:// URL, got %q", u.Scheme+"://")
+	case u.Scheme == "" || u.Host == "" && u.Scheme != "http" && u.Scheme != "https":
+		c.errorf(p, "give the https:// URL the on-prem controller downloads the image from", "%q is not an absolute URL, so the controller cannot download it", s)
+		return
+	case u.Scheme == "http" && !skip:
+		c.errorf(p, "serve the image over https:// (or set skip_ssl_verify: true for a plain or private server)",
+			"must be an https:// URL unless skip_ssl_verify is true, got \"http://\"")
+		return
+	case u.Scheme == "http":
+		c.warnf(p, "serve it over https://; HPE's ESXi recipe publishes to an https:// server",
+			"is plain http:// (allowed by skip_ssl_verify: true): anyone on the path can read or swap the image; only the signature check is left")
+	case u.Scheme != "https":
+		c.warnf(p, "give the https:// URL the on-prem controller downloads anonymously",
+			"%q is not an https:// URL; esxi-byoi cannot verify it and an on-prem controller downloads over https", u.Scheme+"://")
+		return
+	}
+	switch {
 	case u.Host == "":
-		c.add(p, "give an absolute URL with a host name", "has no host")
+		c.errorf(p, "give an absolute URL with a host name", "has no host")
 	case u.User != nil:
-		c.add(p, "remove the user:password@ part and make the object publicly readable", "carries credentials; the controller downloads anonymously and the portal would store them")
+		c.errorf(p, "remove the user:password@ part and make the object publicly readable", "carries credentials; the controller downloads anonymously and the portal would store them")
 	}
 }
 
@@ -271,10 +452,10 @@ func (c *checker) info(p string, in *Info) {
 	}
 	c.enum(p+".target", in.Target, Targets)
 	if !strings.HasPrefix(in.Path, "/") {
-		c.add(p+".path", "give the absolute path the installer reads, e.g. /KS.CFG", "must start with /, got %q", in.Path)
+		c.errorf(p+".path", "give the absolute path the installer reads, e.g. /KS.CFG", "must start with /, got %q", in.Path)
 	}
 	if in.Contents == "" {
-		c.add(p+".contents", "put the encoded file (base64 -w0 FILE)", "is required")
+		c.errorf(p+".contents", "put the encoded file (base64 -w0 FILE)", "is required")
 		return
 	}
 	if !slices.Contains(Encodings, in.Encoding) {
@@ -282,7 +463,7 @@ func (c *checker) info(p string, in *Info) {
 	}
 	data, err := in.Decode()
 	if err != nil {
-		c.add(p+".contents", fmt.Sprintf("encode the file with %s (no line wrap: base64 -w0)", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
+		c.errorf(p+".contents", fmt.Sprintf("encode the file with %s (no line wrap: base64 -w0)", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
 		return
 	}
 	if in.Templating == "go-text-template" {
@@ -291,7 +472,7 @@ func (c *checker) info(p string, in *Info) {
 			name = "contents"
 		}
 		if _, err := template.New(name).Funcs(kickstart.Funcs()).Parse(string(data)); err != nil {
-			c.add(p+".contents", "fix the template (esxi-byoi kickstart lint shows the line); only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
+			c.errorf(p+".contents", "fix the template (esxi-byoi kickstart lint shows the line); only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
 				"template does not parse: %v", err)
 		}
 	}
@@ -299,20 +480,35 @@ func (c *checker) info(p string, in *Info) {
 
 func (c *checker) required(field, v, example string) {
 	if strings.TrimSpace(v) == "" {
-		c.add(field, "give "+example, "is required")
+		c.errorf(field, "give "+example, "is required")
 	}
 }
 
+// enum reports a missing or unlisted value as an error.
 func (c *checker) enum(field, v string, allowed []string) {
 	if slices.Contains(allowed, v) {
 		return
 	}
 	fix := "use one of: " + strings.Join(allowed, ", ")
 	if v == "" {
-		c.add(field, fix, "is required")
+		c.errorf(field, fix, "is required")
 		return
 	}
-	c.add(field, fix, "%q is not allowed", v)
+	c.errorf(field, fix, "%q is not allowed", v)
+}
+
+// known reports an unlisted value as a warning: for lists the portal grows
+// faster than its published spec, where HPE's recipes already use values the
+// spec lacks.
+func (c *checker) known(field, v string, listed []string) {
+	if slices.Contains(listed, v) {
+		return
+	}
+	fix := "check the spelling; known values: " + strings.Join(listed, ", ")
+	if s := suggest(v, listed); s != "" {
+		fix = "did you mean " + s + "?"
+	}
+	c.warnf(field, fix, "%q is not a value the API spec or HPE's recipes use; the portal may refuse it", v)
 }
 
 func isLowerHex(s string) bool {

@@ -17,51 +17,170 @@ func validYAML(t *testing.T) string {
 	return string(out)
 }
 
+// What Render writes has no finding at all, not even a warning.
 func TestValidateGood(t *testing.T) {
 	require.NoError(t, service.Validate([]byte(validYAML(t))))
+	require.Empty(t, service.Check([]byte(validYAML(t))))
+}
+
+// svcClientYAML is a service-client image in the shape of HPE's Terraform
+// example, with user_defined_steps as HPE's Windows recipe writes them.
+const svcClientYAML = `name: Ubuntu-18.04
+type: deploy
+svc_category: linux
+svc_flavor: ubuntu
+svc_ver: 18.04-20201103
+description: svc-client image
+timeout: 1800
+approach: svc-client
+assumed_boot_method: na
+schema_version: v2
+device_layouts:
+  - device: /dev/sda
+    table_type: gpt
+    partitions:
+      - type: efi
+        formula:
+          equation: 250M
+        mount: /boot/efi
+      - type: swap
+        formula:
+          equation: 100%memory
+          max_size: 25%disk
+        mount_options: defaults
+user_defined_steps:
+  imgprep_steps:
+    - operation: Set RAID AutoConfig
+      description: Set RAID AutoConfig
+      parameters:
+        - name: AutoConfig Mode
+          value: none
+          type: String
+files:
+  - path: image.tgz
+    file_size: 540167804
+    display_url: https://images.example.com/ubuntu.tgz
+    download_timeout: 300
+    signature: 8fcc249a1bc488fe8d6d84e70ffa60c57dcd4b1ea70518624b4e0d7a9e616075
+    algorithm: sha256sum
+    expand: true
+info:
+  - contents: aG9zdG5hbWU6IHt7IC5OYW1lIH19Cg==
+    encoding: base64
+    templating: go-text-template
+    templating_input: hostdef-v2
+    target: hdd
+    path: /etc/cloud/cloud.cfg.d/95_datasource.cfg
+`
+
+func TestValidateServiceClient(t *testing.T) {
+	require.Empty(t, service.Check([]byte(svcClientYAML)))
+	for name, tc := range map[string]struct {
+		old, new, field string
+		sev             service.Severity
+		msg             string
+	}{
+		"operation":        {"operation: Set RAID AutoConfig", "operation: Set RAID Autoconfig", "user_defined_steps.imgprep_steps[0].operation", service.Warning, "did you mean Set RAID AutoConfig?"},
+		"operation empty":  {"operation: Set RAID AutoConfig", "operation: ''", "user_defined_steps.imgprep_steps[0].operation", service.Error, "is required"},
+		"step key":         {"imgprep_steps:", "imgprep_step:", "user_defined_steps.imgprep_step", service.Warning, "did you mean imgprep_steps?"},
+		"parameter type":   {"type: String", "type: Text", "user_defined_steps.imgprep_steps[0].parameters[0].type", service.Warning, "known values: String, Integer, Version, URL"},
+		"partition type":   {"type: efi", "type: ntfs", "device_layouts[0].partitions[0].type", service.Warning, "not a value the API spec or HPE's recipes use"},
+		"table type":       {"table_type: gpt", "table_type: mbr", "device_layouts[0].table_type", service.Warning, "known values: gpt, dos, sun, sgi"},
+		"no device":        {"device: /dev/sda", "device: ''", "device_layouts[0].device", service.Error, "is required"},
+		"mount point key":  {"mount: /boot/efi", "mountpoint: /boot/efi", "device_layouts[0].partitions[0].mountpoint", service.Warning, "did you mean mount?"},
+		"display_url http": {"display_url: https://", "display_url: http://", "files[0].display_url", service.Error, "must be an https:// URL"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.Contains(t, svcClientYAML, tc.old)
+			found := service.Check([]byte(strings.Replace(svcClientYAML, tc.old, tc.new, 1)))
+			require.Len(t, found, 1, "%v", found)
+			require.Equal(t, tc.field, found[0].Field)
+			require.Equal(t, tc.sev, found[0].Severity)
+			require.Contains(t, found[0].Error(), tc.msg)
+		})
+	}
 }
 
 func TestValidate(t *testing.T) {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	const (
+		E = service.Error
+		W = service.Warning
+	)
 	for name, tc := range map[string]struct {
-		old, new string // replace old by new in the valid YAML
-		field    string // expected field path
-		msg      string // expected words of the message
+		old, new string           // replace old by new in the valid YAML
+		field    string           // expected field path ("" = no finding at all)
+		sev      service.Severity // expected severity
+		msg      string           // expected words of the message
 	}{
-		"type":              {"type: deploy", "type: install", "type", `"install" is not allowed`},
-		"approach":          {"approach: vmedia", "approach: pxe", "approach", "use one of: vmedia, svc-client"},
-		"boot method":       {"assumed_boot_method: na", "assumed_boot_method: bios", "assumed_boot_method", "not allowed"},
-		"origin":            {"origin: Custom", "origin: Mine", "origin", "HPE, Custom"},
-		"name missing":      {`name: "BYOI VMware ESXi 8.0U3 20240625"`, `name: ""`, "name", "is required"},
-		"svc_ver unquoted":  {`svc_ver: "8.0U3-20240625-BYOI"`, `svc_ver: 8.0`, "svc_ver", "quote it"},
-		"timeout":           {"timeout: 1800", "timeout: 0", "timeout", "must be > 0"},
-		"timeout text":      {"timeout: 1800", `timeout: "1800"`, "timeout", "whole number"},
-		"bool text":         {"no_switch_lag: true", "no_switch_lag: yes please", "no_switch_lag", "true or false"},
-		"unknown":           {"hoster_use: true", "hoster_use: true\nhostr_use: true", "hostr_use", "unknown field"},
-		"duplicate":         {"hoster_use: true", "hoster_use: true\nhoster_use: false", "hoster_use", "given twice"},
-		"file size":         {"file_size: 635437056", "file_size: 0", "files[0].file_size", "must be > 0"},
-		"http":              {`secure_url: "https://`, `secure_url: "http://`, "files[0].secure_url", "must be an https:// URL"},
-		"https with skip":   {"skip_ssl_verify: false", "skip_ssl_verify: true", "", ""},
-		"credentials":       {`secure_url: "https://`, `secure_url: "https://u:p@`, "files[0].secure_url", "carries credentials"},
-		"no url":            {`secure_url: "https://images.example.com/esxi/ESXi-8.0U3-BYOI.iso"`, `secure_url: ""`, "files[0].secure_url", "is required"},
-		"algorithm":         {"algorithm: sha256sum", "algorithm: md5sum", "files[0].algorithm", "sha256sum, sha512sum"},
-		"sha512 length":     {"algorithm: sha256sum", "algorithm: sha512sum", "files[0].signature", "has 64 hex digits, sha512sum gives 128"},
-		"short digest":      {sha256Digest, sha256Digest[:63], "files[0].signature", "has 63 hex digits"},
-		"upper digest":      {sha256Digest, strings.ToUpper(sha256Digest), "files[0].signature", "lowercase hex"},
-		"download timeout":  {"download_timeout: 900", "download_timeout: 1800", "files[0].download_timeout", "includes the download"},
-		"no files":          {"files:\n", "files: []\nx_files:\n", "files", "at least one file"},
-		"encoding":          {`encoding: "base64"`, `encoding: "gzip"`, "info[0].encoding", "base64, hex, none"},
-		"templating input":  {`templating_input: "hostdef-v3"`, `templating_input: "hostdef-v9"`, "info[0].templating_input", "hostdef-v3, hostdef-v4"},
-		"target":            {`target: "vmedia-cd"`, `target: "usb"`, "info[0].target", "vmedia-cd, vmedia-floppy, hdd"},
-		"path":              {`path: "/KS.CFG"`, `path: "KS.CFG"`, "info[0].path", "must start with /"},
-		"bad base64":        {`contents: "`, `contents: "!!!`, "info[0].contents", "does not decode as base64"},
-		"template parse":    {"", "", "info[0].contents", "template does not parse"},
-		"unknown func":      {"", "", "info[0].contents", `function "upper" not defined`},
-		"operator":          {"operator: omitsnocase", "operator: like", "classifiers[0].rules[1].operator", "containsnocase"},
-		"files not a list":  {"files:\n  - path", "files: vmware.iso\nx_files:\n  - path", "files", "must be a list"},
-		"not a mapping":     {"", "", "(document)", "not a YAML mapping"},
-		"bad yaml":          {"", "", "(document)", "fix the YAML syntax"},
-		"hex contents okay": {"", "", "", ""},
+		"type":                  {"type: deploy", "type: install", "type", E, `"install" is not allowed`},
+		"type missing":          {"type: deploy\n", "", "type", W, "HPE's recipes all write type: deploy"},
+		"approach":              {"approach: vmedia", "approach: pxe", "approach", E, "use one of: vmedia, svc-client"},
+		"approach missing":      {"approach: vmedia\n", "", "approach", E, "is required"},
+		"boot method":           {"assumed_boot_method: na", "assumed_boot_method: bios", "assumed_boot_method", E, "not allowed"},
+		"boot method missing":   {"assumed_boot_method: na\n", "", "", E, ""},
+		"origin":                {"origin: Custom", "origin: Mine", "origin", E, "HPE, Custom"},
+		"origin missing":        {"origin: Custom\n", "", "", E, ""},
+		"schema missing":        {"schema_version: v2\n", "", "schema_version", W, "is not set; HPE's ESXi recipe writes v2"},
+		"schema other":          {"schema_version: v2", "schema_version: v7", "schema_version", W, "(v2)"},
+		"name missing":          {`name: "BYOI VMware ESXi 8.0U3 20240625"`, `name: ""`, "name", E, "is required"},
+		"name 128":              {`name: "BYOI VMware ESXi 8.0U3 20240625"`, `name: "` + strings.Repeat("é", 128) + `"`, "", E, ""},
+		"name 129":              {`name: "BYOI VMware ESXi 8.0U3 20240625"`, `name: "` + strings.Repeat("x", 129) + `"`, "name", E, "has 129 characters; the portal takes at most 128"},
+		"name tab":              {`name: "BYOI VMware ESXi 8.0U3 20240625"`, `name: "BYOI\tESXi"`, "name", E, "non-printable character U+0009 at byte 4"},
+		"description missing":   {"description: ", "x_description: ", "description", W, "is not set"},
+		"svc_ver unquoted":      {`svc_ver: "8.0U3-20240625-BYOI"`, `svc_ver: 8.10`, "svc_ver", W, "quote it"},
+		"svc_ver missing":       {`svc_ver: "8.0U3-20240625-BYOI"`, `svc_ver: ""`, "svc_ver", E, "is required"},
+		"timeout":               {"timeout: 1800", "timeout: 0", "timeout", E, "must be > 0"},
+		"timeout text":          {"timeout: 1800", `timeout: "1800"`, "timeout", E, "whole number"},
+		"bool text":             {"no_switch_lag: true", "no_switch_lag: yes please", "no_switch_lag", E, "true or false"},
+		"unknown":               {"hoster_use: true", "hoster_use: true\nhostr_use: true", "hostr_use", W, "did you mean hoster_use?"},
+		"did you mean prefix":   {"assumed_boot_method: na", "assumed_boot: na", "assumed_boot", W, "did you mean assumed_boot_method?"},
+		"unknown, no guess":     {"hoster_use: true", "hoster_use: true\nfavourite_colour: blue", "favourite_colour", W, "known here: name, type"},
+		"unknown nested":        {"algorithm: sha256sum", "algorithm: sha256sum\n    secure_ur: x", "files[0].secure_ur", W, "did you mean secure_url?"},
+		"export id":             {"hoster_use: true", "hoster_use: true\nid: 3de686c3-654b-4613-92b5-407f77b2dd13", "id", W, "ignored on import"},
+		"export resource_type":  {"hoster_use: true", "hoster_use: true\nresource_type: service", "resource_type", W, "ignored on import"},
+		"duplicate":             {"hoster_use: true", "hoster_use: true\nhoster_use: false", "hoster_use", E, "given twice"},
+		"duplicate nested":      {"skip_ssl_verify: false", "skip_ssl_verify: false\n    skip_ssl_verify: true", "files[0].skip_ssl_verify", E, "given twice (first on line"},
+		"file size":             {"file_size: 635437056", "file_size: 0", "files[0].file_size", E, "must be > 0"},
+		"http":                  {`secure_url: "https://`, `secure_url: "http://`, "files[0].secure_url", E, "must be an https:// URL unless skip_ssl_verify is true"},
+		"http with skip":        {"", "", "files[0].secure_url", W, "plain http://"},
+		"https with skip":       {"skip_ssl_verify: false", "skip_ssl_verify: true", "", E, ""},
+		"credentials":           {`secure_url: "https://`, `secure_url: "https://u:p@`, "files[0].secure_url", E, "carries credentials"},
+		"s3 scheme":             {`secure_url: "https://`, `secure_url: "s3://`, "files[0].secure_url", W, `"s3://" is not an https:// URL`},
+		"not absolute":          {`secure_url: "https://images.example.com/esxi/`, `secure_url: "`, "files[0].secure_url", E, "is not an absolute URL"},
+		"display_url downloads": {`secure_url: "https://images.example.com/esxi/ESXi-8.0U3-BYOI.iso"`, `secure_url: ""`, "files[0].display_url", E, `"ESXi-8.0U3-BYOI.iso" is not an absolute URL`},
+		"display_url https":     {`display_url: "ESXi-8.0U3-BYOI.iso"`, `display_url: "https://images.example.com/a.iso"`, "", E, ""},
+		"display_url only":      {`display_url: "ESXi-8.0U3-BYOI.iso"`, `display_url: "https://images.example.com/a.iso"` + "\n    x_url:", "files[0].x_url", W, "unknown field"},
+		"no url":                {`display_url: "ESXi-8.0U3-BYOI.iso"`, `display_url: ""`, "files[0].display_url", W, "is not set"},
+		"algorithm":             {"algorithm: sha256sum", "algorithm: md5sum", "files[0].algorithm", E, "sha256sum, sha512sum"},
+		"sha512 length":         {"algorithm: sha256sum", "algorithm: sha512sum", "files[0].signature", E, "has 64 hex digits, sha512sum gives 128"},
+		"short digest":          {sha256Digest, sha256Digest[:63], "files[0].signature", E, "has 63 hex digits"},
+		"upper digest":          {sha256Digest, strings.ToUpper(sha256Digest), "files[0].signature", E, "lowercase hex"},
+		"download timeout":      {"download_timeout: 900", "download_timeout: 1800", "files[0].download_timeout", W, "includes the download"},
+		"no download timeout":   {"download_timeout: 900", "download_timeout: 0", "files[0].download_timeout", E, "HPE's ESXi recipe writes 900"},
+		"no files":              {"files:\n", "files: []\nx_files:\n", "files", E, "at least one file"},
+		"expand archive":        {"skip_ssl_verify: false", "skip_ssl_verify: false\n    expand: true", "", E, ""},
+		"encoding":              {`encoding: "base64"`, `encoding: "gzip"`, "info[0].encoding", E, "base64, hex, none"},
+		"hostdef-v1":            {`templating_input: "hostdef-v3"`, `templating_input: "hostdef-v1"`, "", E, ""},
+		"hostdef-v2":            {`templating_input: "hostdef-v3"`, `templating_input: "hostdef-v2"`, "", E, ""},
+		"hostdef-v4":            {`templating_input: "hostdef-v3"`, `templating_input: "hostdef-v4"`, "", E, ""},
+		"install-env-v1":        {`templating_input: "hostdef-v3"`, `templating_input: "install-env-v1"`, "", E, ""},
+		"templating input":      {`templating_input: "hostdef-v3"`, `templating_input: "hostdef-v9"`, "info[0].templating_input", E, "hostdef-v1, hostdef-v2, hostdef-v3, hostdef-v4, install-env-v1"},
+		"floppy":                {`target: "vmedia-cd"`, `target: "vmedia-floppy"`, "", E, ""},
+		"hdd":                   {`target: "vmedia-cd"`, `target: "hdd"`, "", E, ""},
+		"target":                {`target: "vmedia-cd"`, `target: "usb"`, "info[0].target", E, "vmedia-cd, vmedia-floppy, hdd"},
+		"path":                  {`path: "/KS.CFG"`, `path: "KS.CFG"`, "info[0].path", E, "must start with /"},
+		"bad base64":            {`contents: "`, `contents: "!!!`, "info[0].contents", E, "does not decode as base64"},
+		"no info":               {"info:\n", "x_info:\n", "info", W, "no info[] entry: the installer gets no kickstart"},
+		"template parse":        {"", "", "info[0].contents", E, "template does not parse"},
+		"unknown func":          {"", "", "info[0].contents", E, `function "upper" not defined`},
+		"operator":              {"operator: omitsnocase", "operator: like", "classifiers[0].rules[1].operator", E, "containsnocase"},
+		"files not a list":      {"files:\n  - path", "files: vmware.iso\nx_files:\n  - path", "files", E, "must be a list"},
+		"not a mapping":         {"", "", "(document)", E, "not a YAML mapping"},
+		"bad yaml":              {"", "", "(document)", E, "fix the YAML syntax"},
+		"hex contents okay":     {"", "", "", E, ""},
+		"second info entry":     {"", "", "", E, ""},
+		"same info path twice":  {"", "", "info[1].path", E, "/KS.CFG on vmedia-cd is also written by info[0]"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			y := validYAML(t)
@@ -73,6 +192,15 @@ func TestValidate(t *testing.T) {
 			case "hex contents okay":
 				y = strings.Replace(y, `encoding: "base64"`, `encoding: "hex"`, 1)
 				y = replaceContents(t, y, "7b7b202e4e616d65207d7d") // {{ .Name }}
+			case "second info entry", "same info path twice":
+				path := "/92_DATASOURCE.CFG"
+				if name == "same info path twice" {
+					path = "/KS.CFG"
+				}
+				y = strings.Replace(y, "info:\n", "info:\n  - encoding: none\n    templating: none\n    target: vmedia-cd\n    path: "+path+"\n    contents: plain\n", 1)
+			case "http with skip":
+				y = strings.Replace(y, `secure_url: "https://`, `secure_url: "http://`, 1)
+				y = strings.Replace(y, "skip_ssl_verify: false", "skip_ssl_verify: true", 1)
 			case "not a mapping":
 				y = "- a\n- b\n"
 			case "bad yaml":
@@ -81,20 +209,26 @@ func TestValidate(t *testing.T) {
 				require.Contains(t, y, tc.old)
 				y = strings.Replace(y, tc.old, tc.new, 1)
 			}
-			err := service.Validate([]byte(y))
+			found := service.Check([]byte(y))
 			if tc.field == "" {
-				require.NoError(t, err)
+				require.Empty(t, found, "\n%s", y)
+				require.NoError(t, service.Validate([]byte(y)))
 				return
 			}
-			require.Error(t, err)
-			found := false
-			for _, p := range service.Problems(err) {
+			var hit *service.FieldError
+			for _, p := range found {
 				if p.Field == tc.field && strings.Contains(p.Error(), tc.msg) {
-					found = true
-					require.NotEmpty(t, p.Fix, "every problem says how to fix it")
+					hit = p
 				}
 			}
-			require.True(t, found, "want %s: ...%s... in:\n%v", tc.field, tc.msg, err)
+			require.NotNil(t, hit, "want %s: ...%s... in:\n%v", tc.field, tc.msg, found)
+			require.Equal(t, tc.sev, hit.Severity, hit.Error())
+			require.NotEmpty(t, hit.Fix, "every finding says how to fix it")
+			if tc.sev == service.Warning {
+				require.NotContains(t, service.Problems(service.Validate([]byte(y))), hit, "a warning is not an error")
+			} else {
+				require.Contains(t, service.Problems(service.Validate([]byte(y))), hit)
+			}
 		})
 	}
 }
@@ -130,15 +264,18 @@ func TestValidateReportsEveryProblemWithLines(t *testing.T) {
 	}
 }
 
-// Missing required fields are reported even when the whole key is absent.
+// Missing required fields are reported even when the whole key is absent;
+// schema_version, origin and assumed_boot_method are not required.
 func TestValidateMinimal(t *testing.T) {
-	err := service.Validate([]byte("name: x\n"))
-	fields := map[string]bool{}
-	for _, p := range service.Problems(err) {
-		fields[p.Field] = true
+	findings := service.Check([]byte("name: x\n"))
+	got := map[string]service.Severity{}
+	for _, p := range findings {
+		got[p.Field] = p.Severity
+		require.Zero(t, p.Line, "absent fields have no line: %v", p)
 	}
-	for _, f := range []string{"type", "svc_category", "svc_flavor", "svc_ver", "timeout", "approach",
-		"assumed_boot_method", "schema_version", "origin", "files"} {
-		require.True(t, fields[f], "no problem for %s in %v", f, err)
-	}
+	require.Equal(t, map[string]service.Severity{
+		"type": service.Warning, "svc_category": service.Error, "svc_flavor": service.Error, "svc_ver": service.Error,
+		"description": service.Warning, "timeout": service.Error, "approach": service.Error,
+		"schema_version": service.Warning, "files": service.Error,
+	}, got)
 }
