@@ -164,7 +164,7 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 		withHash = src
 		if !l.InstallerOnly {
 			le := &LintError{File: name, Rules: PortalRules,
-				Msg: err.Error() + " (HPE Bare Metal portal rule: esxi-byoi build puts the SHA-512 hash of the root password there, so the password never sits in the repository or the service YAML)"}
+				Msg: strings.TrimPrefix(err.Error(), "kickstart: ") + " (HPE Bare Metal portal rule: esxi-byoi build puts the SHA-512 hash of the root password there, so the password never sits in the repository or the service YAML)"}
 			if i := bytes.Index(src, []byte(RootpwPlaceholder)); i >= 0 {
 				le.Line = 1 + bytes.Count(src[:i], []byte("\n"))
 			}
@@ -251,4 +251,13 @@ func asLintErrors(file string, err error) []*LintError {
 		return []*LintError{le}
 	}
 	return []*LintError{{File: file, Msg: fmt.Sprint(err)}}
+}
+
+// IsPlain reports whether src is a plain kickstart: a file without template
+// actions, which renders to itself for every host (and which [Linter.Lint]
+// therefore checks once, for no host). A file that does not parse as a
+// template is not plain.
+func IsPlain(src []byte) bool {
+	t, err := Parse("", src)
+	return err == nil && t.plain()
 }
