@@ -111,8 +111,8 @@ func runKickstartLint(env *Env, args []string) error {
 // lintReport is the --json output of kickstart lint.
 type lintReport struct {
 	File     string              `json:"file"`
-	Rules    string              `json:"rules"`           // "installer and portal" or "installer"
-	Hosts    []string            `json:"hosts"`           // sample hosts rendered; empty for a plain kickstart
+	Rules    string              `json:"rules"` // "installer and portal" or "installer"
+	Hosts    []string            `json:"hosts"` // sample hosts rendered; empty for a plain kickstart
 	Errors   int                 `json:"errors"`
 	Warnings int                 `json:"warnings"`
 	Findings []kickstart.Finding `json:"findings"`
