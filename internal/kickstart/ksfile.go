@@ -338,6 +338,14 @@ func (c *checker) finish() {
 			}
 		}
 	}
+	if len(byName["upgrade"]) > 0 {
+		// The installer marks these invalid on the upgrade path and warns.
+		for _, name := range []string{"rootpw", "network", "keyboard", "serialnum"} {
+			for _, cmd := range byName[name] {
+				c.warnf(cmd.line, "command %q is ignored on upgrade (the upgrade keeps the host's settings)", cmd.name)
+			}
+		}
+	}
 	if len(byName["network"]) == 0 && len(byName["upgrade"]) == 0 && !c.includes {
 		c.warnf(0, "network command not specified: the installer uses DHCP")
 	}

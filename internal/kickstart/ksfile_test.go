@@ -142,7 +142,9 @@ func TestCheck(t *testing.T) {
 		"no value":              {edit("--hostname=esx01.lab", "--hostname=<no value>"), 4, false, "<no value>"},
 		"serialnum":             {edit("vmaccepteula\n", "vmaccepteula\nserialnum --esx=ABCDE\n"), 2, false, "is not a license key"},
 		"keyboard":              {edit("vmaccepteula\n", "vmaccepteula\nkeyboard Klingon\n"), 2, true, "not a known layout"},
-		"part":                  {edit("vmaccepteula\n", "vmaccepteula\npart datastore2\n"), 2, false, "part needs --ondisk"},
+		"upgrade ignores rootpw": {edit("install --disk=naa.600508b1001c3a8e --overwritevmfs --novmfsondisk\n", "upgrade --firstdisk\n"), 2, true,
+			`command "rootpw" is ignored on upgrade`},
+		"part": {edit("vmaccepteula\n", "vmaccepteula\npart datastore2\n"), 2, false, "part needs --ondisk"},
 	}
 	// A kickstart without a network line only draws a warning.
 	noNet := minimal[:strings.Index(minimal, "network")] + minimal[strings.Index(minimal, "%post"):]
