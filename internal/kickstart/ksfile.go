@@ -2,6 +2,7 @@ package kickstart
 
 import (
 	"fmt"
+	"strconv"
 	"slices"
 	"strings"
 )
@@ -105,6 +106,15 @@ func Check(name string, ks []byte) []*LintError { return Linter{}.Check(name, ks
 // Unless l.InstallerOnly, it also applies the portal rule that the last %post
 // body ends with /bin/poweroff -n.
 func (l Linter) Check(name string, ks []byte) []*LintError {
+	problems := l.check(name, ks)
+	for _, p := range problems {
+		p.Msg = resolveLineRefs(p.Msg, func(n int) string { return "line " + strconv.Itoa(n) })
+	}
+	return problems
+}
+
+// check is Check with the references to other lines left as lineRef marks.
+func (l Linter) check(name string, ks []byte) []*LintError {
 	c := &checker{file: name, portal: !l.InstallerOnly}
 	text := strings.ReplaceAll(string(ks), "\r\n", "\n")
 	lines := strings.Split(text, "\n")
@@ -132,6 +142,34 @@ func (l Linter) Check(name string, ks []byte) []*LintError {
 	}
 	c.finish()
 	return c.problems
+}
+
+// Messages name other lines of the file ("already specified on line 3")
+// through lineRef, so that Lint can name the template line a rendered line
+// came from, which is what a user can edit.
+const lineRefMark = '\x1d' // ASCII group separator: no kickstart holds it
+
+func lineRef(n int) string { return string(lineRefMark) + strconv.Itoa(n) + string(lineRefMark) }
+
+// resolveLineRefs replaces each lineRef in msg with name(line).
+func resolveLineRefs(msg string, name func(int) string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexRune(msg, lineRefMark)
+		if i < 0 {
+			break
+		}
+		j := strings.IndexRune(msg[i+1:], lineRefMark)
+		if j < 0 {
+			break
+		}
+		n, _ := strconv.Atoi(msg[i+1 : i+1+j])
+		b.WriteString(msg[:i])
+		b.WriteString(name(n))
+		msg = msg[i+1+j+1:]
+	}
+	b.WriteString(msg)
+	return b.String()
 }
 
 func hasSectionPrefix(line string) bool {
@@ -164,8 +202,8 @@ func (c *checker) commandLine(n int, raw string, prev *section) *section {
 	name := tokens[0]
 	spec := commandTable[name]
 	if prev != nil && (spec == nil || !strings.HasPrefix(spec.name, "%") && spec.name != "%include") && !deprecatedCommands[name] {
-		c.cautionf(n, "line starts with %q at column 0, which ends the %s section of line %d early (the installer matches section headers by prefix) and is read as a command; indent the line",
-			prefixOf(raw), prev.cmd.name, prev.header)
+		c.cautionf(n, "line starts with %q at column 0, which ends the %s section of %s early (the installer matches section headers by prefix) and is read as a command; indent the line",
+			prefixOf(raw), prev.cmd.name, lineRef(prev.header))
 	}
 	c.commentInWord(n, raw)
 	if nonASCII(raw) {
@@ -255,7 +293,7 @@ func (c *checker) bodyLine(s *section, n int, raw string) {
 	}
 	python := s.cmd.val("--interpreter") == "python"
 	if raw != strings.TrimLeft(raw, " \t") && hasSectionPrefix(trimmed) {
-		c.cautionf(n, "indented %s does not end the %s section of line %d: section headers must start at column 0", strings.Fields(trimmed)[0], s.cmd.name, s.header)
+		c.cautionf(n, "indented %s does not end the %s section of %s: section headers must start at column 0", strings.Fields(trimmed)[0], s.cmd.name, lineRef(s.header))
 		return
 	}
 	if trimmed == "%end" {
@@ -271,7 +309,7 @@ func (c *checker) bodyLine(s *section, n int, raw string) {
 		return
 	}
 	w := tokens[0]
-	where := fmt.Sprintf("after the %s header of line %d", s.cmd.name, s.header)
+	where := fmt.Sprintf("after the %s header of %s", s.cmd.name, lineRef(s.header))
 	switch {
 	case kickstartOnly[w], kickstartLike[w] && hasKickstartOption(w, tokens[1:]):
 		c.cautionf(n, "kickstart command %s %s is script text, not a command; move it before the first section header", w, where)
@@ -318,7 +356,7 @@ func (c *checker) finish() {
 		report("none of install, installorupgrade or upgrade is specified")
 	case len(family) > 1:
 		for _, cmd := range family[1:] {
-			c.errorf(cmd.line, "%s: more than one of install, upgrade or installorupgrade (first on line %d); there can be only one", cmd.name, family[0].line)
+			c.errorf(cmd.line, "%s: more than one of install, upgrade or installorupgrade (first on %s); there can be only one", cmd.name, lineRef(family[0].line))
 		}
 	}
 	if len(byName["install"]) > 0 && len(byName["rootpw"]) == 0 {
@@ -334,7 +372,7 @@ func (c *checker) finish() {
 	for name, cmds := range byName {
 		if len(cmds) > 1 && !cmds[0].spec.multi && !slices.Contains(installFamily, name) {
 			for _, cmd := range cmds[1:] {
-				c.warnf(cmd.line, "command %q was already specified on line %d; the last one wins", cmd.name, cmds[0].line)
+				c.warnf(cmd.line, "command %q was already specified on %s; the last one wins", cmd.name, lineRef(cmds[0].line))
 			}
 		}
 	}
@@ -371,7 +409,7 @@ func (c *checker) makeWarningsFatal() {
 	for _, p := range c.problems {
 		if p.logged && p.Warning {
 			p.Warning = false
-			p.Msg += fmt.Sprintf(" (fatal here: paranoid on line %d makes every installer warning an error)", c.paranoid)
+			p.Msg += fmt.Sprintf(" (fatal here: paranoid on %s makes every installer warning an error)", lineRef(c.paranoid))
 		}
 	}
 }

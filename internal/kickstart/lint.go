@@ -212,13 +212,22 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 			}
 			continue
 		}
-		for _, p := range l.Check(name, out) {
+		templateLine := func(rendered int) int {
+			if rendered > 0 && rendered <= len(lines) {
+				return lines[rendered-1]
+			}
+			return 0
+		}
+		for _, p := range l.check(name, out) {
 			le := *p
 			le.Host, le.HostFile = h.Def.Name, h.File
-			le.RenderedLine, le.Line, le.Col = p.Line, 0, 0
-			if p.Line > 0 && p.Line <= len(lines) {
-				le.Line = lines[p.Line-1]
-			}
+			le.RenderedLine, le.Line, le.Col = p.Line, templateLine(p.Line), 0
+			le.Msg = resolveLineRefs(p.Msg, func(n int) string {
+				if t := templateLine(n); t > 0 {
+					return "line " + strconv.Itoa(t)
+				}
+				return "rendered line " + strconv.Itoa(n)
+			})
 			problems = append(problems, &le)
 		}
 	}

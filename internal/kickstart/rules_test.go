@@ -229,3 +229,20 @@ func TestGroup(t *testing.T) {
 	require.Equal(t, 5, warns)
 	require.Equal(t, lines[0], findings[0].AsLintError().Error())
 }
+
+// A message that names another line names the template line, not a line of
+// one host's rendered kickstart, so hosts with different layouts share it.
+func TestLintMessagesNameTemplateLines(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\ninstall --firstdisk --overwritevmfs\n" +
+		"{{ range .SSHKeys }}# {{ . }}\n{{ end }}network --bootproto=dhcp\nnetwork --bootproto=dhcp\n" +
+		"%post --interpreter=busybox\n/bin/poweroff -n\n")
+	hosts := []kickstart.Host{
+		{File: "a.yaml", Def: kickstart.HostDef{Name: "a"}},
+		{File: "b.yaml", Def: kickstart.HostDef{Name: "b", SSHKeys: []string{"k1", "k2"}}},
+	}
+	findings := kickstart.Group(kickstart.Lint("ks.tmpl", src, hosts))
+	require.Len(t, findings, 1, "%v", findings)
+	require.Equal(t, `ks.tmpl:6: warning: command "network" was already specified on line 5; the last one wins (hosts a, b)`, findings[0].String())
+	require.Equal(t, 5, findings[0].Hosts[0].RenderedLine, "host a has no key comments")
+	require.Equal(t, 7, findings[0].Hosts[1].RenderedLine)
+}

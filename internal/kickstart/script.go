@@ -51,7 +51,7 @@ func (c *checker) checkScript(s *section) {
 	if line <= s.header {
 		line = s.header + len(s.body) // at the end: an unclosed construct
 	}
-	c.scriptFailf(s, line, "shell syntax error in the %s script of line %d: %s", s.cmd.name, s.header, msg)
+	c.scriptFailf(s, line, "shell syntax error in the %s script of %s: %s", s.cmd.name, lineRef(s.header), msg)
 }
 
 // scriptFailf reports something that makes the script of s fail when it
