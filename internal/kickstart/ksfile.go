@@ -2,8 +2,8 @@ package kickstart
 
 import (
 	"fmt"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 )
 
