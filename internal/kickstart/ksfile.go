@@ -210,7 +210,7 @@ func (c *checker) commandLine(n int, raw string, prev *section) *section {
 		c.warnf(n, "non-ASCII character in a command line")
 	}
 	if spec != nil && strings.HasPrefix(spec.name, "%") && raw != strings.TrimLeft(raw, " \t") {
-		c.warnf(n, "section header %s is not at column 0: inside a body it would not end the section", name)
+		c.cautionf(n, "section header %s is not at column 0: inside a body it would not end the section", name)
 	}
 	switch {
 	case deprecatedCommands[name]:
@@ -331,10 +331,11 @@ func hasKickstartOption(cmd string, args []string) bool {
 
 // finish applies the whole-file rules.
 func (c *checker) finish() {
-	// Required commands may come from an included file: then only warn.
+	// Required commands may come from an included file: then lint cannot
+	// tell, and only warns (the installer says nothing of the kind).
 	report := func(msg string) {
 		if c.includes {
-			c.warnf(0, "%s (unless an %%include supplies it)", msg)
+			c.cautionf(0, "%s (unless an %%include supplies it)", msg)
 		} else {
 			c.errorf(0, "%s", msg)
 		}
