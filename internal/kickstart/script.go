@@ -48,8 +48,8 @@ func (c *checker) checkScript(s *section) {
 	case errors.As(err, &le):
 		line, msg = s.header+int(le.Pos.Line()), strings.TrimPrefix(le.Error(), le.Pos.String()+": ")
 	}
-	if line <= s.header {
-		line = s.header + len(s.body) // at the end: an unclosed construct
+	if last := s.header + len(s.body); line <= s.header || line > last {
+		line = last // at the end of the body: an unclosed construct
 	}
 	c.scriptFailf(s, line, "shell syntax error in the %s script of %s: %s", s.cmd.name, lineRef(s.header), msg)
 }
