@@ -246,3 +246,19 @@ func TestLintMessagesNameTemplateLines(t *testing.T) {
 	require.Equal(t, 5, findings[0].Hosts[0].RenderedLine, "host a has no key comments")
 	require.Equal(t, 7, findings[0].Hosts[1].RenderedLine)
 }
+
+// The service's templating_input decides whether hostdef-v4 fields are there.
+func TestTemplatingInput(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\n{{ range .Connections }}{{ if .UntaggedNet.NoIPAddr }}x{{ end }}{{ end }}\n")
+	v4 := func(l kickstart.Linter) bool {
+		for _, p := range l.Lint("ks.tmpl", src, nil) {
+			if strings.Contains(p.Msg, ".NoIPAddr is a hostdef-v4 field") {
+				return true
+			}
+		}
+		return false
+	}
+	require.True(t, v4(kickstart.Linter{}))
+	require.True(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v3"}))
+	require.False(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v4"}))
+}
