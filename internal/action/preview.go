@@ -91,9 +91,10 @@ func (j *job) preview(ctx context.Context) error {
 	return nil
 }
 
-// lint lints the template against the hosts: each problem is an annotation,
-// on its file and line when the file is in the repository. It returns the
-// number of errors.
+// lint lints the template against the hosts: each finding is one
+// annotation naming the hosts it applies to, on its file and line when the
+// file is in the repository. p.problems holds one problem per finding. It
+// returns the number of errors.
 func (j *job) lint(p *preview, src []byte, hosts []kickstart.Host) int {
 	j.h.Group("linting " + p.name)
 	defer j.h.EndGroup()
@@ -101,18 +102,22 @@ func (j *job) lint(p *preview, src []byte, hosts []kickstart.Host) int {
 	for _, h := range hosts {
 		inRepo[h.File] = j.in["hosts"] != ""
 	}
-	p.problems = kickstart.Lint(p.name, src, hosts)
+	p.problems = nil
 	var text strings.Builder
-	for _, e := range p.problems {
-		a := Annotation{Level: "error", Msg: e.Error(), Title: "kickstart lint"}
-		if e.Warning {
+	for _, f := range kickstart.Group(kickstart.Lint(p.name, src, hosts)) {
+		a := Annotation{Level: "error", Msg: f.String(), Title: "kickstart lint"}
+		switch f.Severity {
+		case kickstart.SeverityWarning:
 			a.Level = "warning"
+		case kickstart.SeverityNote:
+			a.Level = "notice"
 		}
-		if inRepo[e.File] {
-			a.File, a.Line, a.Col = e.File, e.Line, e.Col
+		if inRepo[f.File] {
+			a.File, a.Line, a.Col = f.File, f.Line, f.Col
 		}
 		j.h.Annotate(a)
-		text.WriteString(e.Error() + "\n")
+		text.WriteString(f.String() + "\n")
+		p.problems = append(p.problems, f.AsLintError())
 	}
 	j.h.StopCommands(text.String()) // the messages quote the pull request's lines
 	errs, warns := kickstart.Count(p.problems)

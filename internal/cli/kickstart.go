@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,22 +31,28 @@ func runKickstart(ctx context.Context, env *Env, args []string) error {
 	case "render":
 		return runKickstartRender(env, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--hosts DIR] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
 		return flag.ErrHelp
 	default:
 		return usagef("kickstart", "unknown subcommand %q: want lint or render", args[0])
 	}
 }
 
-// runKickstartLint checks a kickstart template against sample hosts. Problems
-// go to stderr as FILE:LINE: message, the summary to stdout; any error fails.
+// runKickstartLint checks a kickstart template against sample hosts. Each
+// finding goes to stderr once, as FILE:LINE: message (hosts: ...), the summary
+// to stdout; with --json the report goes to stdout instead. Any error fails.
 func runKickstartLint(env *Env, args []string) error {
 	fs := newFlags(env, "kickstart lint")
 	hostsDir := fs.String("hosts", "", "directory of sample hosts (*.yaml, hostdef-v3); default: the embedded "+embeddedHosts)
+	installerOnly := fs.Bool("installer-only", false, "apply only what the ESXi installer does (errors stop the install, warnings do not); "+
+		"without it the HPE Bare Metal portal's rules apply too")
+	asJSON := fs.Bool("json", false, "print the findings as JSON on stdout")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--hosts DIR] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [FILE]")
 		fmt.Fprintln(env.Stderr, "Renders the kickstart template FILE (default: the embedded "+embeddedKickstart+") for every sample host\n"+
-			"and checks each result like the ESXi installer. Problems print as FILE:LINE: message.")
+			"and checks each result like the ESXi installer and, unless --installer-only, the HPE Bare Metal portal.\n"+
+			"A plain kickstart (no template actions) is checked once. Each finding prints once as\n"+
+			"FILE:LINE: message (hosts: ...); errors fail the command, warnings do not (unless the file says paranoid).")
 		fs.PrintDefaults()
 	}
 	pos, err := parseInterspersed(fs, args)
@@ -68,17 +75,47 @@ func runKickstartLint(env *Env, args []string) error {
 	if err != nil {
 		return hostErrors(env, err)
 	}
-	problems := kickstart.Lint(name, src, hosts)
-	for _, p := range problems {
-		fmt.Fprintln(env.Stderr, p.Error())
+	rules := "installer and portal"
+	if *installerOnly {
+		rules = "installer"
 	}
-	errs, warns := kickstart.Count(problems)
-	fmt.Fprintf(env.Stdout, "%s: %d %s checked: %d %s, %d %s\n", name, len(hosts), plural(len(hosts), "host", "hosts"),
-		errs, plural(errs, "error", "errors"), warns, plural(warns, "warning", "warnings"))
+	findings := kickstart.Group(kickstart.Linter{InstallerOnly: *installerOnly}.Lint(name, src, hosts))
+	errs, warns := kickstart.CountFindings(findings)
+	checked := fmt.Sprintf("%d %s checked", len(hosts), plural(len(hosts), "host", "hosts"))
+	if kickstart.IsPlain(src) {
+		checked, hosts = "plain kickstart, checked once", nil
+	}
+	if *asJSON {
+		names := make([]string, len(hosts))
+		for i, h := range hosts {
+			names[i] = h.Def.Name
+		}
+		e := json.NewEncoder(env.Stdout)
+		e.SetIndent("", "  ")
+		if err := e.Encode(lintReport{File: name, Rules: rules, Hosts: names, Errors: errs, Warnings: warns, Findings: findings}); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range findings {
+			fmt.Fprintln(env.Stderr, f.String())
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s (%s rules): %d %s, %d %s\n", name, checked, rules,
+			errs, plural(errs, "error", "errors"), warns, plural(warns, "warning", "warnings"))
+	}
 	if errs > 0 {
 		return fmt.Errorf("kickstart lint: %s: %d %s", name, errs, plural(errs, "error", "errors"))
 	}
 	return nil
+}
+
+// lintReport is the --json output of kickstart lint.
+type lintReport struct {
+	File     string              `json:"file"`
+	Rules    string              `json:"rules"` // "installer and portal" or "installer"
+	Hosts    []string            `json:"hosts"` // sample hosts rendered; empty for a plain kickstart
+	Errors   int                 `json:"errors"`
+	Warnings int                 `json:"warnings"`
+	Findings []kickstart.Finding `json:"findings"`
 }
 
 // runKickstartRender prints the kickstart the portal would serve to one host.

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -41,7 +42,7 @@ func TestKickstartLintShipped(t *testing.T) {
 	code, out, errb := ks(t, "lint")
 	require.Equal(t, 0, code, errb)
 	require.Empty(t, errb)
-	require.Regexp(t, `^templates/kickstart.cfg.tmpl: \d+ hosts checked: 0 errors, 0 warnings\n$`, out)
+	require.Regexp(t, `^templates/kickstart.cfg.tmpl: \d+ hosts checked \(installer and portal rules\): 0 errors, 0 warnings\n$`, out)
 }
 
 func TestKickstartLintBroken(t *testing.T) {
@@ -51,7 +52,7 @@ func TestKickstartLintBroken(t *testing.T) {
 	}{
 		"unknown function": {"{{ .Name }}.", "{{ upper .Name }}.", `function "upper" not defined`},
 		"parse error":      {"{{- with .UserData }}", "{{- with .UserData }", "unexpected"},
-		"unknown command":  {"network --bootproto=static", "netwrok --bootproto=static", `unknown command "netwrok"`},
+		"bad option value": {"network --bootproto=static", "network --bootproto=static --vlanid=5000", `network --vlanid=5000 is not a VLAN id`},
 		"no poweroff":      {"/bin/poweroff -n\n", "echo done\n", "must end with /bin/poweroff -n"},
 	}
 	for name, tc := range tests {
@@ -69,7 +70,7 @@ func TestKickstartLintBroken(t *testing.T) {
 			require.Contains(t, errb, tc.msg)
 			require.Contains(t, errb, "error: kickstart lint: "+path+": ")
 			if name != "unknown function" && name != "parse error" {
-				require.Regexp(t, `^`+regexp.QuoteMeta(path)+`: 7 hosts checked: \d+ errors?, \d+ warnings?\n$`, out)
+				require.Regexp(t, `^`+regexp.QuoteMeta(path)+`: 7 hosts checked \(installer and portal rules\): \d+ errors?, \d+ warnings?\n$`, out)
 			}
 		})
 	}
@@ -88,7 +89,88 @@ func TestKickstartLintRenderErrorNamesHost(t *testing.T) {
 	code, _, errb := ks(t, "lint", tmpl, "--hosts", hosts)
 	require.Equal(t, 1, code, errb)
 	require.Contains(t, errb, tmpl+":4:")
-	require.Contains(t, errb, "host esx-empty ("+filepath.ToSlash(filepath.Join(hosts, "empty.yaml"))+"): at <index .Ranges 0>: error calling index")
+	require.Contains(t, errb, "at <index .Ranges 0>: error calling index")
+	require.Contains(t, errb, "(host esx-empty)\n", "a render failure names its host")
+}
+
+// A problem that every host shares prints once, with the hosts; an
+// installer warning does not fail the lint; --installer-only drops the
+// portal's rules.
+func TestKickstartLintOneLinePerFinding(t *testing.T) {
+	path, line := brokenTemplate(t, "vmaccepteula\n", "vmaccepteula\nreboot --eject\n")
+	code, out, errb := ks(t, "lint", path)
+	require.Equal(t, 0, code, errb)
+	want := path + ":" + strconv.Itoa(line+1) + ": warning: unknown option --eject for reboot (did you mean --noeject?); the installer ignores it (hosts "
+	require.Equal(t, 1, strings.Count(errb, "--eject"), errb)
+	require.Contains(t, errb, want)
+	require.Contains(t, out, "7 hosts checked (installer and portal rules): 0 errors, 1 warning\n")
+}
+
+func TestKickstartLintPlainKickstart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ks.cfg")
+	require.NoError(t, os.WriteFile(path, []byte("vmaccepteula\nrootpw VMware1!x\ninstall --firstdisk --overwritevmfs\nnetwork --bootproto=dhcp\n"), 0o644))
+
+	code, out, errb := ks(t, "lint", "--installer-only", path)
+	require.Equal(t, 0, code, errb)
+	require.Empty(t, errb)
+	require.Equal(t, path+": plain kickstart, checked once (installer rules): 0 errors, 0 warnings\n", out)
+
+	code, out, errb = ks(t, "lint", path)
+	require.Equal(t, 1, code, errb)
+	require.Contains(t, errb, path+": no root password placeholder %ROOTPW_HASH%")
+	require.Contains(t, errb, path+": no %post section: the last one must end with /bin/poweroff -n (HPE Bare Metal portal rule: ")
+	require.NotContains(t, errb, "(host", "a plain kickstart is checked once, for no host")
+	require.Contains(t, out, "(installer and portal rules): 2 errors, 0 warnings")
+}
+
+func TestKickstartLintParanoid(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ks.cfg")
+	require.NoError(t, os.WriteFile(path, []byte("paranoid\nvmaccepteula\nrootpw VMware1!x\ninstall --firstdisk --overwritevmfs\nkeyboard US\n"), 0o644))
+	code, _, errb := ks(t, "lint", "--installer-only", path)
+	require.Equal(t, 1, code, errb)
+	require.Contains(t, errb, path+`:5: keyboard "US" is not a known layout`)
+	require.Contains(t, errb, "(fatal here: paranoid on line 1 makes every installer warning an error)")
+}
+
+func TestKickstartLintJSON(t *testing.T) {
+	path, line := brokenTemplate(t, "vmaccepteula\n", "vmaccepteula\nreboot --eject\n")
+	code, out, errb := ks(t, "lint", "--json", path)
+	require.Equal(t, 0, code, errb)
+	require.Empty(t, errb)
+	var report struct {
+		File     string   `json:"file"`
+		Rules    string   `json:"rules"`
+		Hosts    []string `json:"hosts"`
+		Errors   int      `json:"errors"`
+		Warnings int      `json:"warnings"`
+		Findings []struct {
+			File     string `json:"file"`
+			Line     int    `json:"line"`
+			Severity string `json:"severity"`
+			RuleSet  string `json:"rule_set"`
+			Message  string `json:"message"`
+			Hosts    []struct {
+				Name, File   string
+				RenderedLine int `json:"rendered_line"`
+			} `json:"hosts"`
+		} `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &report), out)
+	require.Equal(t, path, report.File)
+	require.Equal(t, "installer and portal", report.Rules)
+	require.Len(t, report.Hosts, 7)
+	require.Equal(t, 0, report.Errors)
+	require.Equal(t, 1, report.Warnings)
+	require.Len(t, report.Findings, 1)
+	f := report.Findings[0]
+	require.Equal(t, path, f.File)
+	require.Equal(t, line+1, f.Line)
+	require.Equal(t, "warning", f.Severity)
+	require.Equal(t, "installer", f.RuleSet)
+	require.Contains(t, f.Message, "unknown option --eject for reboot")
+	require.Len(t, f.Hosts, 7)
+	require.NotEmpty(t, f.Hosts[0].File)
+	require.Positive(t, f.Hosts[0].RenderedLine)
 }
 
 func TestKickstartLintBadHostFile(t *testing.T) {

@@ -8,8 +8,12 @@ import (
 	"strings"
 )
 
-// This file is the ESXi 7.0/8.0 kickstart grammar (esxi-kickstart-language.md §5):
-// each command, its options and what the installer checks about them.
+// This file is the ESXi 7.0/8.0 kickstart grammar: each command, its options
+// and what the installer checks about them. It follows the 6.7 installer's
+// own grammar (7.0 and 8.0 run the same program) plus the options VMware's
+// 7.0/8.0 documentation adds (install --systemdisk, --repartitionsystemdisk,
+// --forceunsupportedinstall, --dpupcislots). What the installer logs and goes
+// on from is a warning; what stops it is an error.
 
 type valKind uint8
 
@@ -183,13 +187,16 @@ func (c *checker) parseCommand(n int, tokens []string, spec *cmdSpec) *command {
 			if hasVal || i+1 >= len(toks) || strings.HasPrefix(toks[i+1], "--") || (o.kind == optionalOpt && spec.positional > 0) {
 				break
 			}
-			c.errorf(n, "%s %s %s: join the value with '=' (%s=%s); the installer reads %s without a value and rejects %q",
+			// The installer splits options on '=' only: the next word is
+			// an argument of its own (reported below as unexpected).
+			c.warnf(n, "%s %s %s: join the value with '=' (%s=%s); the installer reads %s without a value and %q as an unknown argument",
 				cmd.name, name, toks[i+1], name, toks[i+1], name, toks[i+1])
-			val, hasVal = toks[i+1], true
-			i++
+			if o.kind == valueOpt {
+				continue
+			}
 		}
 		if o.kind == valueOpt && !hasVal {
-			c.errorf(n, "%s %s needs a value (%s=VALUE); the installer drops it", cmd.name, name, name)
+			c.warnf(n, "%s %s needs a value (%s=VALUE); the installer drops it", cmd.name, name, name)
 			continue
 		}
 		if _, dup := cmd.opts[o.canon]; dup {
@@ -211,7 +218,7 @@ func (c *checker) parseCommand(n int, tokens []string, spec *cmdSpec) *command {
 				c.warnf(n, "install %s: install sources are deprecated (ESX 4) and ignored", a)
 				continue
 			}
-			c.errorf(n, "%s: unexpected argument %q (the installer ignores it)", cmd.name, a)
+			c.warnf(n, "%s: unexpected argument %q (the installer ignores it)", cmd.name, a)
 		}
 	}
 	return cmd
@@ -242,7 +249,7 @@ func (c *checker) unknownOption(n int, cmd *command, name string) {
 		}
 		msg += ")"
 	}
-	c.errorf(n, "%s; the installer ignores it", msg)
+	c.warnf(n, "%s; the installer ignores it", msg)
 }
 
 func checkDiskChoice(c *checker, cmd *command) {
@@ -349,6 +356,11 @@ func checkInclude(c *checker, cmd *command) {
 var (
 	md5Crypt = regexp.MustCompile(`^\$1\$[A-Za-z0-9./$]{22,31}$`)
 	desCrypt = regexp.MustCompile(`^[A-Za-z0-9./]{13}$`)
+	// otherCrypt is a modular crypt hash of another kind: SHA-256 ($5$),
+	// yescrypt ($y$), bcrypt ($2b$)...
+	otherCrypt = regexp.MustCompile(`^\$(5|y|gy|7|2[abxy]?|sha1|md5)\$[^$\s]+\$[^\s]*$`)
+	// cryptPrefix is how any modular crypt hash starts ($1$, $6$, $y$...).
+	cryptPrefix = regexp.MustCompile(`^\$(1|5|6|y|gy|7|2[abxy]?|sha1|md5)\$`)
 )
 
 func checkRootpw(c *checker, cmd *command) {
@@ -357,17 +369,37 @@ func checkRootpw(c *checker, cmd *command) {
 		return
 	}
 	pw := cmd.args[len(cmd.args)-1]
+	crypted := cmd.has("--iscrypted")
 	switch {
-	case pw == RootpwPlaceholder:
-		c.errorf(cmd.line, "rootpw still holds the build-time placeholder %s (esxi-byoi build substitutes the hash)", RootpwPlaceholder)
+	case pw == RootpwPlaceholder && crypted:
+		c.errorf(cmd.line, "rootpw still holds the build-time placeholder %s, which is not a crypt hash (esxi-byoi build substitutes the hash)", RootpwPlaceholder)
 	case pw == "":
 		c.errorf(cmd.line, "empty root password")
-	case !cmd.has("--iscrypted"):
-		c.warnf(cmd.line, "rootpw in plain text: anyone who can read the kickstart sees it; use rootpw --iscrypted with a SHA-512 hash")
+	case !crypted:
+		checkPlainPassword(c, cmd.line, pw)
 	case strings.HasPrefix(pw, "$6$rounds="):
 		c.errorf(cmd.line, "rootpw --iscrypted: $6$rounds= hashes are rejected by the installer (crypted password is not valid)")
-	case !sha512Crypt.MatchString(pw) && !md5Crypt.MatchString(pw) && !desCrypt.MatchString(pw):
+	case sha512Crypt.MatchString(pw), md5Crypt.MatchString(pw), desCrypt.MatchString(pw):
+	case otherCrypt.MatchString(pw):
+		c.cautionf(cmd.line, "rootpw --iscrypted: the 6.7 installer accepts only SHA-512 ($6$), MD5 ($1$) and DES crypt hashes; whether 7.0/8.0 take %s hashes is not known: use SHA-512", pw[:strings.IndexByte(pw[1:], '$')+2])
+	default:
 		c.errorf(cmd.line, "rootpw --iscrypted: %q is not a SHA-512 ($6$salt$86 chars), MD5 or DES crypt hash (crypted password is not valid)", pw)
+	}
+}
+
+// checkPlainPassword checks a plaintext rootpw against ESXi's default
+// password policy, which the installer applies to it.
+func checkPlainPassword(c *checker, line int, pw string) {
+	hashLike := ""
+	if cryptPrefix.MatchString(pw) {
+		hashLike = fmt.Sprintf("; it looks like a crypt hash: add --iscrypted, or the installer takes these %d characters as the password", len(pw))
+	}
+	if why := passwordPolicy(pw); why != "" {
+		c.errorf(line, "rootpw: the password %s; ESXi's default password policy refuses it and the installer stops%s", why, hashLike)
+		return
+	}
+	if hashLike != "" {
+		c.cautionf(line, "rootpw: the password%s", hashLike)
 	}
 }
 

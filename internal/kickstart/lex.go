@@ -1,9 +1,13 @@
 package kickstart
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
-// Tokeniser errors, worded as Python's shlex words them (the installer shows
-// shlex's message).
+// Tokeniser errors, worded exactly as Python's shlex words them, capital
+// letter included: the installer logs shlex's message, and a user searching
+// the installer's log (or the web) for it should find the same words.
 var (
 	errNoClosingQuote = errors.New("No closing quotation")
 	errNoEscapedChar  = errors.New("No escaped character")
@@ -85,4 +89,50 @@ func splitLine(line string) ([]string, error) {
 	}
 	emit()
 	return tokens, nil
+}
+
+// commentInWord finds an unquoted '#' in the middle of a word of a command
+// line: shlex starts a comment there, so `rootpw VMware#1!` sets the password
+// "VMware" and says nothing. It returns the word as read and as written.
+func commentInWord(line string) (read, written string, ok bool) {
+	var quote byte
+	start := -1 // start of the current word
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' {
+				i++
+			}
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			start = -1
+		case c == '#':
+			if start < 0 {
+				return "", "", false // a comment of its own
+			}
+			end := strings.IndexAny(line[i:], " \t\r\n")
+			if end < 0 {
+				end = len(line) - i
+			}
+			return line[start:i], line[start : i+end], true
+		default:
+			if start < 0 {
+				start = i
+			}
+			if c == '\'' || c == '"' {
+				quote = c
+			} else if c == '\\' {
+				i++
+			}
+		}
+	}
+	return "", "", false
+}
+
+func (c *checker) commentInWord(n int, raw string) {
+	if read, written, ok := commentInWord(raw); ok {
+		c.cautionf(n, "unquoted '#' starts a comment: the installer reads %q where the line says %q; quote the value", read, written)
+	}
 }

@@ -56,3 +56,24 @@ func TestSplitLine(t *testing.T) {
 		require.Equal(t, tc.want, got, "%q", tc.in)
 	}
 }
+
+func TestCommentInWord(t *testing.T) {
+	tests := []struct {
+		in            string
+		read, written string
+	}{
+		{"rootpw VMware#1!", "VMware", "VMware#1!"},
+		{"network --hostname=esx#1 --ip=1.2.3.4", "--hostname=esx", "--hostname=esx#1"},
+		{"rootpw VMware #1", "", ""},              // a comment of its own
+		{`rootpw "VMware#1!"`, "", ""},            // quoted
+		{`rootpw 'a#b'c#d`, `'a#b'c`, `'a#b'c#d`}, // the quoted '#' is kept, the second cuts
+		{`rootpw a\#b`, "", ""},                   // escaped
+		{"# only a comment", "", ""},
+	}
+	for _, tc := range tests {
+		read, written, ok := commentInWord(tc.in)
+		require.Equal(t, tc.read != "", ok, tc.in)
+		require.Equal(t, tc.read, read, tc.in)
+		require.Equal(t, tc.written, written, tc.in)
+	}
+}

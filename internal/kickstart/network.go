@@ -7,7 +7,10 @@ import (
 	"strings"
 )
 
-// The checks of the network command (esxi-kickstart-language.md §5.9).
+// The checks of the network command. The installer validates --ip,
+// --netmask, --gateway, --nameserver, --hostname and --vlanid (0-4095) and
+// stops on a bad value; a --bootproto other than static or dhcp (the values
+// are case-sensitive) is dropped with a warning, and the host then uses DHCP.
 
 // hostnameLabel is one RFC 1123 label.
 var hostnameLabel = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$`)
@@ -20,7 +23,7 @@ func checkNetwork(c *checker, cmd *command) {
 	case !hasBP:
 		c.warnf(n, "network without --bootproto: the installer uses DHCP")
 	case bp.val != "static" && bp.val != "dhcp":
-		c.errorf(n, "network --bootproto=%s is neither static nor dhcp (values are case-sensitive); the installer falls back to DHCP", bp.val)
+		c.warnf(n, "network --bootproto=%s is neither static nor dhcp (values are case-sensitive); the installer drops it and uses DHCP", bp.val)
 	}
 	addrs := map[string]netip.Addr{}
 	for _, o := range []string{"--ip", "--gateway"} {
@@ -51,7 +54,7 @@ func checkNetwork(c *checker, cmd *command) {
 			}
 		}
 		if len(servers) > 2 {
-			c.warnf(n, "network --nameserver: the installer uses only the first two of %d servers", len(servers))
+			c.cautionf(n, "network --nameserver: the installer uses only the first two of %d servers", len(servers))
 		}
 	}
 	if cmd.has("--hostname") {
@@ -70,7 +73,7 @@ func checkNetwork(c *checker, cmd *command) {
 		case err != nil || v < 0 || v > 4095:
 			c.errorf(n, "network --vlanid=%s is not a VLAN id (0-4095)", cmd.val("--vlanid"))
 		case v == 0 || v == 4095:
-			c.warnf(n, "network --vlanid=%d is accepted but is not a usable VLAN; use 1-4094 or leave it out", v)
+			c.cautionf(n, "network --vlanid=%d is accepted but is not a usable VLAN; use 1-4094 or leave it out", v)
 		}
 	}
 	if cmd.has("--addvmportgroup") {
@@ -92,15 +95,19 @@ func checkNetwork(c *checker, cmd *command) {
 		if gw, ok := addrs["--gateway"]; ok && mask.IsValid() && !mask.Contains(gw) {
 			c.errorf(n, "network --gateway=%s is not in the subnet %s of --ip", gw, mask)
 		}
-	case bp.val == "dhcp":
+	default: // dhcp, given or by default
+		how := "--bootproto=dhcp"
+		if bp.val != "dhcp" {
+			how = "DHCP (the installer's default here)"
+		}
 		for _, o := range []string{"--ip", "--netmask", "--gateway"} {
 			if cmd.has(o) {
-				c.errorf(n, "network --bootproto=dhcp does not allow %s", o)
+				c.errorf(n, "network with %s does not allow %s", how, o)
 			}
 		}
 		for _, o := range []string{"--hostname", "--nameserver"} {
 			if cmd.has(o) {
-				c.warnf(n, "network --bootproto=dhcp ignores %s", o)
+				c.warnf(n, "network with %s ignores %s", how, o)
 			}
 		}
 	}

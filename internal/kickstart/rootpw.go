@@ -80,3 +80,55 @@ func checkHash(hash string) error {
 	}
 	return nil
 }
+
+// passwordPolicy says why pw fails ESXi's default password policy, or "".
+// ESXi checks passwords with pam_passwdqc, by default
+// "retry=3 min=disabled,disabled,disabled,7,7" and at most 40 characters:
+// one or two character classes and pass phrases are refused, three or four
+// classes need 7 characters. The classes are lowercase, uppercase, digits and
+// other characters; an uppercase first character and a digit last character
+// do not count (VMware's examples: "Xqat3hi" and "xQaTEh2" are refused). The
+// policy's dictionary check is not modelled.
+func passwordPolicy(pw string) string {
+	if n := len(pw); n < 7 {
+		return fmt.Sprintf("has %d characters (at least 7)", n)
+	} else if n > 40 {
+		return fmt.Sprintf("has %d characters (at most 40)", n)
+	}
+	var digits, lowers, uppers, others, unknowns int
+	for i := 0; i < len(pw); i++ {
+		switch c := pw[i]; {
+		case c >= 0x80:
+			unknowns++
+		case c >= '0' && c <= '9':
+			digits++
+		case c >= 'a' && c <= 'z':
+			lowers++
+		case c >= 'A' && c <= 'Z':
+			uppers++
+		default:
+			others++
+		}
+	}
+	// passwdqc: "Upper case letters and digits used in common ways don't
+	// increase the strength of a password".
+	if c := pw[0]; c >= 'A' && c <= 'Z' {
+		uppers--
+	}
+	if c := pw[len(pw)-1]; c >= '0' && c <= '9' {
+		digits--
+	}
+	classes := 0
+	for _, n := range []int{digits, lowers, uppers, others} {
+		if n > 0 {
+			classes++
+		}
+	}
+	if unknowns > 0 && classes <= 1 {
+		classes = 2 // passwdqc counts non-ASCII as at most a second class
+	}
+	if classes < 3 {
+		return fmt.Sprintf("uses %d of the 4 character classes (lowercase, uppercase, digits, others; an uppercase first and a digit last character do not count), and 3 are needed", classes)
+	}
+	return ""
+}
