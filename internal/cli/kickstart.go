@@ -47,8 +47,9 @@ func runKickstartLint(env *Env, args []string) error {
 	installerOnly := fs.Bool("installer-only", false, "apply only what the ESXi installer does (errors stop the install, warnings do not); "+
 		"without it the HPE Bare Metal portal's rules apply too")
 	asJSON := fs.Bool("json", false, "print the findings as JSON on stdout")
+	templatingInput := fs.String("templating-input", "", "the service's templating_input (hostdef-v3 or hostdef-v4): a field or sample host the portal's data of that version lacks is an error; default: not known, a hostdef-v4 field is a warning")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [--templating-input hostdef-v3|hostdef-v4] [FILE]")
 		fmt.Fprintln(env.Stderr, "Renders the kickstart template FILE (default: the embedded "+embeddedKickstart+") for every sample host\n"+
 			"and checks each result like the ESXi installer and, unless --installer-only, the HPE Bare Metal portal.\n"+
 			"A plain kickstart (no template actions) is checked once. Each finding prints once as\n"+
@@ -75,11 +76,16 @@ func runKickstartLint(env *Env, args []string) error {
 	if err != nil {
 		return hostErrors(env, err)
 	}
+	if *templatingInput != "" {
+		if _, err := kickstart.ParseSchema(*templatingInput); err != nil {
+			return usagef(fs.Name(), "--templating-input %q: want hostdef-v3 or hostdef-v4", *templatingInput)
+		}
+	}
 	rules := "installer and portal"
 	if *installerOnly {
 		rules = "installer"
 	}
-	findings := kickstart.Group(kickstart.Linter{InstallerOnly: *installerOnly}.Lint(name, src, hosts))
+	findings := kickstart.Group(kickstart.Linter{InstallerOnly: *installerOnly, TemplatingInput: *templatingInput}.Lint(name, src, hosts))
 	errs, warns := kickstart.CountFindings(findings)
 	checked := fmt.Sprintf("%d %s checked", len(hosts), plural(len(hosts), "host", "hosts"))
 	if kickstart.IsPlain(src) {

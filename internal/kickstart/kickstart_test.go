@@ -120,13 +120,6 @@ func TestLintBroken(t *testing.T) {
 			prefix: tmplName + ":5:",
 			msg:    "host esx-empty (hosts/empty.yaml): at <index .Ranges 0>: error calling index: ",
 		},
-		"unknown command": {
-			src:    replace("network --bootproto=static", "netwrok --bootproto=static"),
-			hosts:  single,
-			line:   lineOf(t, src, "network --bootproto=static"),
-			msg:    `unknown command "netwrok" (did you mean "network"?)`,
-			prefix: tmplName + ":" + strconv.Itoa(lineOf(t, src, "network --bootproto=static")) + ": host ",
-		},
 		"no poweroff": {
 			src:   replace("/bin/poweroff -n\n", "\n"),
 			hosts: single,
@@ -138,18 +131,6 @@ func TestLintBroken(t *testing.T) {
 			hosts: single,
 			line:  lineOf(t, src, "{{- with .UserData }}"),
 			msg:   ".UserDat is not a field of the hostdef-v3 data (did you mean .UserData?)",
-		},
-		"option value with a space": {
-			src:   replace("install --firstdisk=local --overwritevmfs", "install --firstdisk local --overwritevmfs"),
-			hosts: single,
-			line:  lineOf(t, src, "install --firstdisk=local"),
-			msg:   "join the value with '='",
-		},
-		"kickstart command in %firstboot": {
-			src:   replace("/sbin/auto-backup.sh\n", "/sbin/auto-backup.sh\nkeyboard --foo\nvmaccepteula\n"),
-			hosts: single,
-			line:  lineOf(t, src, "/sbin/auto-backup.sh") + 2,
-			msg:   "kickstart command vmaccepteula after the %firstboot header",
 		},
 		"placeholder missing": {
 			src:   replace("rootpw --iscrypted %ROOTPW_HASH%", "rootpw --iscrypted $6$x$y"),
@@ -344,4 +325,78 @@ func TestCheckHost(t *testing.T) {
 			require.Contains(t, problems[0].Error(), tc.msg)
 		})
 	}
+}
+
+// TestLintBrokenWarnings: mistakes the installer only logs (it goes on with
+// the install) come back as warnings at the template line, not as errors.
+func TestLintBrokenWarnings(t *testing.T) {
+	src, hosts := shipped(t)
+	replace := func(old, new string) []byte {
+		require.Equal(t, 1, bytes.Count(src, []byte(old)), old)
+		return bytes.Replace(src, []byte(old), []byte(new), 1)
+	}
+	var single []kickstart.Host
+	for _, h := range hosts {
+		if h.Def.Name == "esx-single01" {
+			single = append(single, h)
+		}
+	}
+	require.Len(t, single, 1)
+	tests := map[string]struct {
+		src  []byte
+		line int
+		msg  string
+	}{
+		"unknown command": {
+			src:  replace("network --bootproto=static", "netwrok --bootproto=static"),
+			line: lineOf(t, src, "network --bootproto=static"),
+			msg:  `unknown command "netwrok" (did you mean "network"?)`,
+		},
+		"option value with a space": {
+			src:  replace("install --firstdisk=local --overwritevmfs", "install --firstdisk local --overwritevmfs"),
+			line: lineOf(t, src, "install --firstdisk=local"),
+			msg:  "local",
+		},
+		"kickstart command in %firstboot": {
+			src:  replace("/sbin/auto-backup.sh\n", "/sbin/auto-backup.sh\nvmaccepteula\n"),
+			line: lineOf(t, src, "/sbin/auto-backup.sh") + 1,
+			msg:  "vmaccepteula",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var found *kickstart.LintError
+			for _, p := range kickstart.Lint(tmplName, tc.src, single) {
+				require.True(t, p.Warning || p.Note, "want only warnings, got %s", p.Error())
+				if p.Line == tc.line && strings.Contains(p.Error(), tc.msg) {
+					found = p
+				}
+			}
+			require.NotNil(t, found, "no warning at line %d containing %q", tc.line, tc.msg)
+		})
+	}
+}
+
+// TestLintUsesTheDeclaredHostdefVersion: a hostdef-v4 field is an error for a
+// hostdef-v3 service, fine for a hostdef-v4 one, and a warning when the
+// version is not known.
+func TestLintUsesTheDeclaredHostdefVersion(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted " + kickstart.RootpwPlaceholder + "\n" +
+		"{{ range .Connections }}{{ range .Networks }}{{ if .NoIPAddr }}# none{{ end }}{{ end }}{{ end }}\n" +
+		"install --firstdisk --overwritevmfs\nnetwork --bootproto=dhcp\nreboot\n%post --interpreter=busybox\n/bin/poweroff -n\n")
+	hosts := []kickstart.Host{{File: "h.yaml", Def: kickstart.HostDef{Name: "h1"}}}
+	severity := func(input string) string {
+		for _, p := range (kickstart.Linter{TemplatingInput: input}).Lint("ks", src, hosts) {
+			if strings.Contains(p.Msg, "NoIPAddr") {
+				if p.Warning {
+					return "warning"
+				}
+				return "error"
+			}
+		}
+		return "none"
+	}
+	require.Equal(t, "error", severity("hostdef-v3"))
+	require.Equal(t, "none", severity("hostdef-v4"))
+	require.Equal(t, "warning", severity(""))
 }

@@ -189,10 +189,7 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 		return append(problems, l.Check(name, withHash)...)
 	}
 	if !l.InstallerOnly {
-		for _, le := range checkFields(t) {
-			if le.Warning && l.templatingInput() == "hostdef-v4" {
-				continue // checkFields warns only about hostdef-v4 fields
-			}
+		for _, le := range CheckFields(t, l.schema()) {
 			le.Rules = PortalRules
 			le.Msg += " (HPE Bare Metal portal rule: the portal renders the template with the host's " + l.templatingInput() + " data)"
 			problems = append(problems, le)
@@ -207,6 +204,14 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 	}
 	for i := range hosts {
 		h := &hosts[i]
+		if !l.InstallerOnly && l.TemplatingInput != "" {
+			// A sample host the portal could not produce for this service
+			// proves nothing about the template.
+			for _, le := range CheckHost(h.File, &h.Def, l.schema()) {
+				le.Rules = TemplateRules
+				problems = append(problems, le)
+			}
+		}
 		out, lines, err := renderMapped(t, &h.Def)
 		if err != nil {
 			for _, le := range asLintErrors(name, err) {
@@ -235,6 +240,17 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 		}
 	}
 	return problems
+}
+
+// schema is the hostdef version the portal renders with: unknown (every
+// field of the newest version allowed, v4-only ones warned about) when the
+// service's templating_input is not given.
+func (l Linter) schema() Schema {
+	s, err := ParseSchema(l.TemplatingInput)
+	if err != nil {
+		return SchemaUnknown
+	}
+	return s
 }
 
 func (l Linter) templatingInput() string {
