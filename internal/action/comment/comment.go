@@ -54,8 +54,8 @@ type Options struct {
 	// GraphQLURL is GITHUB_GRAPHQL_URL, where the token's own login is asked
 	// for (viewer { login }); "" derives it from APIURL.
 	GraphQLURL string
-	Body     string // Markdown, built by the caller
-	Pointer  string // appended when the body must be truncated, e.g. "Full result in the job summary and the artifact <name>."
+	Body       string // Markdown, built by the caller
+	Pointer    string // appended when the body must be truncated, e.g. "Full result in the job summary and the artifact <name>."
 	// Author is the login the token posts as, whose comments may be edited.
 	// Empty means: ask GraphQL who the token is. See the package doc.
 	Author     string
@@ -162,7 +162,6 @@ func (o Options) find(ctx context.Context, gh *github.Client, owner, repo, key s
 		opts.Page = resp.NextPage
 	}
 }
-
 
 func (o Options) check() (owner, repo string, err error) {
 	owner, repo, ok := strings.Cut(o.Repo, "/")

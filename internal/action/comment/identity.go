@@ -103,5 +103,3 @@ func (o Options) viewer(ctx context.Context, gh *github.Client) (*identity, erro
 	v := ans.Data.Viewer
 	return &identity{login: v.Login, bot: v.TypeName == "Bot" || strings.HasSuffix(v.Login, "[bot]")}, nil
 }
-
-
