@@ -193,6 +193,7 @@ func (j *job) run(ctx context.Context) error {
 	if err := os.MkdirAll(j.abs(j.in["output-dir"]), 0o755); err != nil {
 		return fmt.Errorf("output-dir: %w", err)
 	}
+	defer j.giveToWorkspaceOwner()
 	if j.mode == "preview" {
 		return j.preview(ctx)
 	}
