@@ -203,7 +203,7 @@ func (j *job) forReader(msg string) string {
 	for _, f := range []string{" or --publish-dir", "--publish-dir or ", " (or -p)"} {
 		msg = strings.ReplaceAll(msg, f, "")
 	}
-	msg = strings.ReplaceAll(msg, "-x true", "input skip-verify")
+	msg = strings.ReplaceAll(msg, "-x true", "skip-verify: true")
 	if j.workspace != "" && j.workspace != "/" {
 		msg = strings.ReplaceAll(msg, strings.TrimRight(j.workspace, "/")+"/", "")
 	}
@@ -232,7 +232,7 @@ func previewSummary(j *job, p *preview) []string {
 		sections = append(sections, "#### Lint problems\n\n"+fence(t.String(), "text")+"\n")
 	}
 	if p.noDiff != "" {
-		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(p.noDiff)+"\n\n")
+		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(p.noDiff))+"\n\n")
 		return sections
 	}
 	head := fmt.Sprintf("#### Changes against the base %s\n\n", code(short(p.base)))
