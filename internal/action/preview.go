@@ -244,7 +244,8 @@ func (j *job) diffBase(ctx context.Context, p *preview, src []byte, hosts []kick
 // get the same new line show one diff, not ten.
 func mergeSame(diffs []fileDiff) []fileDiff {
 	var out []fileDiff
-	at := map[string]int{} // hunks → index in out
+	at := map[string]int{}      // hunks → index in out
+	hosts := map[int][]string{} // index in out → titles merged there
 	for _, d := range diffs {
 		if d.Diff == "" {
 			out = append(out, d)
@@ -254,16 +255,17 @@ func mergeSame(diffs []fileDiff) []fileDiff {
 		if _, rest, ok := strings.Cut(d.Diff, "\n+++ "); ok { // drop the two label lines
 			_, key, _ = strings.Cut(rest, "\n")
 		}
-		if i, ok := at[key]; ok {
-			out[i].Title += ", " + strings.TrimPrefix(d.Title, "host ")
-			continue
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, d)
 		}
-		at[key] = len(out)
-		out = append(out, d)
+		hosts[i] = append(hosts[i], strings.TrimPrefix(d.Title, "host "))
 	}
-	for i := range out {
-		if strings.Contains(out[i].Title, ", ") && out[i].Diff != "" {
-			out[i].Title = "hosts " + strings.TrimPrefix(out[i].Title, "host ") + " (the same change)"
+	for i, titles := range hosts {
+		if len(titles) > 1 {
+			out[i].Title = "hosts " + strings.Join(titles, ", ") + " (the same change)"
 		}
 	}
 	return out
