@@ -5,6 +5,8 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -83,4 +85,40 @@ func TestReleasePublishesTheImageAndPinsItInActionYAML(t *testing.T) {
 		}
 	}
 	require.Contains(t, string(df), "FROM --platform=$BUILDPLATFORM ", "the Go stage cross-compiles")
+}
+
+// Every action of the workflows and the examples is pinned to a commit with
+// its version in a comment, and none is a major that runs on Node 20 (gone
+// from GitHub's runners in 2026).
+func TestWorkflowActionsArePinnedAndOffNode20(t *testing.T) {
+	node20 := map[string]int{ // the last major on Node 20
+		"actions/checkout": 4, "actions/setup-go": 5, "actions/download-artifact": 4, "actions/upload-artifact": 4,
+		"aws-actions/configure-aws-credentials": 4, "docker/setup-buildx-action": 3, "docker/login-action": 3,
+		"docker/metadata-action": 5, "docker/build-push-action": 6, "actions/attest-build-provenance": 2,
+	}
+	pin := regexp.MustCompile(`^([\w.-]+/[\w.-]+)@[0-9a-f]{40} # v(\d+)\.\d+\.\d+$`)
+	files, err := filepath.Glob("../../.github/*/*.yml")
+	require.NoError(t, err)
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, l := range strings.Split(string(b), "\n") {
+			_, uses, ok := strings.Cut(l, "uses: ")
+			if !ok || strings.HasPrefix(strings.TrimSpace(l), "#") || strings.HasPrefix(strings.TrimSpace(l), "echo") {
+				continue
+			}
+			if uses == "./" || strings.HasPrefix(uses, "esxi-byoi/esxi-byoi@v1") {
+				continue // this action itself
+			}
+			m := pin.FindStringSubmatch(uses)
+			require.NotNil(t, m, "%s: %q is not pinned as owner/repo@<sha> # vX.Y.Z", f, uses)
+			major, _ := strconv.Atoi(m[2])
+			last, known := node20[m[1]]
+			require.True(t, known, "%s: %s: add its last Node 20 major to this test", f, m[1])
+			require.Greater(t, major, last, "%s: %s v%d runs on Node 20", f, m[1], major)
+			n++
+		}
+	}
+	require.Greater(t, n, 10)
 }
