@@ -41,6 +41,11 @@ func (j *job) deliver(ctx context.Context, sections []string, files []artifact.F
 		}
 		j.h.EndGroup()
 	}
+	if u := j.out["artifact-url"]; u != "" && len(sections) > 0 {
+		// right under the result table: the files themselves are there
+		at := "The files are in the artifact [" + cell(name) + "](" + u + ") (zip sha256 " + code(j.out["artifact-digest"]) + ").\n\n"
+		sections = append([]string{sections[0], at}, sections[1:]...)
+	}
 	if err := j.h.AppendSummary(fit(sections, maxSummary, where)); err != nil {
 		j.h.Warning("job summary: %v", err)
 	}

@@ -136,6 +136,7 @@ func TestArtifactURLDigestAndRetention(t *testing.T) {
 	id, _ := download("esxi-byoi")
 	require.Equal(t, fmt.Sprintf("https://github.com/octo-org/hello-esxi/actions/runs/9876543210/artifacts/%d", id), res.outputs["artifact-url"])
 	require.Regexp(t, `^[0-9a-f]{64}$`, res.outputs["artifact-digest"])
+	require.Contains(t, res.summary, "The files are in the artifact [esxi-byoi]("+res.outputs["artifact-url"]+") (zip sha256 <code>"+res.outputs["artifact-digest"]+"</code>)")
 
 	for _, bad := range []string{"0", "91", "five"} {
 		r := buildRunner(t)
