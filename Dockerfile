@@ -1,8 +1,10 @@
-# syntax=docker/dockerfile:1
+# No `# syntax=` line: BuildKit's built-in Dockerfile frontend reads this file,
+# so a build pulls no frontend image (an unpinned one would float).
 #
 # The esxi-byoi GitHub Action: one static Go binary on distroless, entrypoint
-# `esxi-byoi action`. action.yml builds it (image: Dockerfile) for the self-test;
-# release.yml pushes it prebuilt to ghcr.io for users who pin it by digest.
+# `esxi-byoi action`. action.yml on main builds it (image: Dockerfile) for the
+# self-test; release.yml pushes it prebuilt (linux/amd64 and linux/arm64) to
+# ghcr.io and points the release's action.yml at it by digest.
 #
 # Base images are pinned by digest (Dependabot's docker ecosystem proposes new
 # ones). Provenance: the build machine cannot reach a registry, so the digests
@@ -13,8 +15,11 @@
 #   gcr.io/distroless/static-debian12:latest sha256:d75cdd72…91843f2 (the ROOT variant, not :nonroot)
 # Check them before a release: docker buildx imagetools inspect <image>:<tag>.
 
-FROM golang:1.26.8-bookworm@sha256:dc9ad6c05acc7a88e5b71bde60a5fe3bd4b9f0db209011711b464107438a8107 AS build
-ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+# The Go stage runs on the build machine's platform and cross-compiles for the
+# target's (TARGETOS/TARGETARCH, set by buildx): an arm64 image needs no emulation.
+FROM --platform=$BUILDPLATFORM golang:1.26.8-bookworm@sha256:dc9ad6c05acc7a88e5b71bde60a5fe3bd4b9f0db209011711b464107438a8107 AS build
+ARG TARGETOS TARGETARCH BUILDARCH
+ENV CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOOS=$TARGETOS GOARCH=$TARGETARCH
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -25,7 +30,7 @@ ARG VERSION=dev
 # The same static build as scripts/test.sh: no cgo, no paths of this machine.
 RUN go build -trimpath -ldflags "-s -w -X github.com/esxi-byoi/esxi-byoi/internal/cli.Version=${VERSION}" \
       -o /out/esxi-byoi ./cmd/esxi-byoi \
- && /out/esxi-byoi version
+ && { [ "$TARGETARCH" != "$BUILDARCH" ] || /out/esxi-byoi version; }
 
 # Root variant on purpose: the runner mounts $GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY
 # and the workspace owned by its own user, and only root can write them from

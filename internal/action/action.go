@@ -122,6 +122,7 @@ type job struct {
 	comment   string // auto | always | never
 	workspace string
 	hash      string // root password hash (build mode)
+	gh        githubAPI
 	opts      pipeline.Options
 	out       map[string]string // step outputs
 }
@@ -136,6 +137,7 @@ func newJob(h Host, in inputs) (*job, error) {
 	for _, b := range []string{"s3-path-style", "skip-verify", "replace"} {
 		in.flag(b, &errs)
 	}
+	retentionDays(in, &errs)
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
 		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
 			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
@@ -191,6 +193,7 @@ func (j *job) run(ctx context.Context) error {
 	if err := os.MkdirAll(j.abs(j.in["output-dir"]), 0o755); err != nil {
 		return fmt.Errorf("output-dir: %w", err)
 	}
+	defer j.giveToWorkspaceOwner()
 	if j.mode == "preview" {
 		return j.preview(ctx)
 	}

@@ -3,6 +3,7 @@ package action_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -58,12 +59,19 @@ func TestBuildOnTagPushWritesISOServiceYAMLAndOutputs(t *testing.T) {
 	require.NoError(t, err)
 	require.Regexp(t, `(?m)^rootpw --iscrypted \$6\$[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$`, string(ks))
 
-	// the summary: a table of the result and the YAML in a fence
+	// the summary: a table of the result, the YAML without its base64 blob
+	// (see TestSummarySurvivesTheRunnersMasking) and the decoded kickstart
+	ysum := sha256.Sum256(y)
 	for _, want := range []string{"| ESXi build | 24022510 |", "| sha256 | <code>" + o["iso-sha256"] + "</code> |",
 		"| URL | " + urlPrefix + "/" + name + ".iso |", "| verified | skipped (skip-verify) |",
-		"| published | no: copy the ISO to the URL yourself |", "```yaml\n" + string(y) + "```\n"} {
+		"| published | no: copy the ISO to the URL yourself |",
+		fmt.Sprintf("| service YAML | %d bytes, sha256 <code>%x</code> |", len(y), ysum),
+		"    contents: \"<" + strconv.Itoa(len(svc.Info[0].Contents)) + " characters of base64: left out here",
+		"# (rootpw line left out: it holds the root password hash)\n", "vmaccepteula\n"} {
 		require.Contains(t, res.summary, want)
 	}
+	require.NotContains(t, res.summary, svc.Info[0].Contents)
+	require.NotRegexp(t, `rootpw --iscrypted \$6\$`, res.summary)
 	requireGroups(t, res, "remastering ISO", "rendering service YAML")
 	require.True(t, hasAnnotation(res, "warning", "no artifact"), res)
 	// the password was masked first, and its hash too

@@ -21,9 +21,10 @@ func (j *job) deliver(ctx context.Context, sections []string, files []artifact.F
 	}
 	if len(files) > 0 {
 		j.h.Group("uploading the artifact " + name)
+		var errs []error
 		res, err := artifact.Upload(ctx, artifact.Options{
 			RuntimeToken: j.h.Getenv("ACTIONS_RUNTIME_TOKEN"), ResultsURL: j.h.Getenv("ACTIONS_RESULTS_URL"),
-			Name: name, Files: files,
+			Name: name, Files: files, RetentionDays: retentionDays(j.in, &errs), // checked by newJob
 		})
 		switch {
 		case errors.Is(err, artifact.ErrNoRuntime):
@@ -32,9 +33,18 @@ func (j *job) deliver(ctx context.Context, sections []string, files []artifact.F
 			j.h.Warning("artifact %s: %v", name, err)
 		default:
 			j.out["artifact-id"] = fmt.Sprint(res.ID)
+			j.out["artifact-digest"] = res.SHA256
+			if runURL := j.runURL(); runURL != "" {
+				j.out["artifact-url"] = fmt.Sprintf("%s/artifacts/%d", runURL, res.ID)
+			}
 			j.h.Logf("artifact %s: id %d, %d bytes, %s", name, res.ID, res.Size, res.SHA256)
 		}
 		j.h.EndGroup()
+	}
+	if u := j.out["artifact-url"]; u != "" && len(sections) > 0 {
+		// right under the result table: the files themselves are there
+		at := "The files are in the artifact [" + cell(name) + "](" + u + ") (zip sha256 " + code(j.out["artifact-digest"]) + ").\n\n"
+		sections = append([]string{sections[0], at}, sections[1:]...)
 	}
 	if err := j.h.AppendSummary(fit(sections, maxSummary, where)); err != nil {
 		j.h.Warning("job summary: %v", err)
@@ -62,14 +72,22 @@ func (j *job) comment1(ctx context.Context, sections []string, where string) {
 		j.h.Warning("github-token is empty: no pull request comment")
 		return
 	}
+	hc, err := j.githubClient()
+	if err != nil {
+		j.h.Logf("no pull request comment: %v", err) // warned about already
+		return
+	}
 	res, err := comment.Upsert(ctx, comment.Options{
-		APIURL: j.h.Getenv("GITHUB_API_URL"), Token: j.in["github-token"], Repo: j.ev.Base.Repo, PR: j.ev.PR,
-		Workflow: j.h.Getenv("GITHUB_WORKFLOW"), Job: j.h.Getenv("GITHUB_JOB"),
-		Body:    fit(sections, maxComment, where),
-		Pointer: "\n\n> The full result is in the job summary and " + where + ".\n",
+		APIURL: j.h.Getenv("GITHUB_API_URL"), GraphQLURL: j.h.Getenv("GITHUB_GRAPHQL_URL"),
+		Token: j.in["github-token"], Repo: j.ev.Base.Repo, PR: j.ev.PR,
+		Workflow: j.h.Getenv("GITHUB_WORKFLOW"), Job: j.h.Getenv("GITHUB_JOB"), Header: j.in["comment-header"],
+		Body:       fit(sections, maxComment, where),
+		Pointer:    "\n\n> The full result is in the job summary and " + where + ".\n",
+		HTTPClient: hc,
 	})
 	switch {
 	case err != nil:
+		j.githubFailed(err)
 		j.h.Warning("pull request comment: %v", err)
 	case res.Action == comment.Forbidden:
 		j.h.Warning("no pull request comment: %s", comment.ForbiddenHint)

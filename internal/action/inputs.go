@@ -49,6 +49,8 @@ var Inputs = []Input{
 	{Name: "comment", Default: "auto", Doc: "Sticky pull request comment: `auto` (previews), `always` (any run for a pull request) or `never`."},
 	{Name: "artifact-name", Default: "esxi-byoi", Doc: "Name of the workflow artifact with the service YAML (previews: the rendered kickstarts). Must be unique in the run."},
 	{Name: "github-token", YAMLDefault: "${{ github.token }}", Secret: true, Doc: "Token for the pull request comment and for reading the base of a pull request."},
+	{Name: "comment-header", Doc: "Tells apart the sticky comments of one workflow job, e.g. the matrix values of a matrix job: each header keeps its own comment."},
+	{Name: "retention-days", Doc: "Days to keep the artifact (1 to 90, as actions/upload-artifact). Default: the repository's setting."},
 }
 
 // Outputs is the table of outputs, in action.yml order.
@@ -63,6 +65,8 @@ var Outputs = []Output{
 	{"published", "`true` (uploaded now), `skipped-identical` (the same bytes were there) or `false`."},
 	{"comment-url", "URL of the sticky pull request comment, when one was written."},
 	{"artifact-id", "ID of the uploaded workflow artifact."},
+	{"artifact-url", "URL to download the workflow artifact from the run page (as actions/upload-artifact)."},
+	{"artifact-digest", "sha256 of the artifact's zip (lowercase hex, as actions/upload-artifact)."},
 }
 
 // secretEnv are environment variables whose values are masked too.

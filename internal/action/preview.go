@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/go-git/go-billy/v5/osfs"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -44,12 +43,19 @@ type renderedHost struct {
 	Out        []byte // nil when rendering failed (see the lint problems)
 }
 
-type fileDiff struct{ Title, Diff string }
+// fileDiff is the diff of the template, or of one or more hosts' rendered
+// kickstarts that changed the same way.
+type fileDiff struct {
+	Title  string
+	Diff   string // "" when unchanged (or when the head failed to render)
+	Failed bool   // the head's template did not render for these hosts
+}
 
 // preview runs the preview stages, lint → render hosts → diff base, and
 // delivers the result. Lint errors fail it, after delivery.
 func (j *job) preview(ctx context.Context) error {
 	p := &preview{name: "templates/kickstart.cfg.tmpl"}
+	delete(j.out, "published") // a preview publishes nothing: the output stays unset
 	src, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
 	if err != nil {
 		return err
@@ -199,12 +205,13 @@ func (j *job) diffBase(ctx context.Context, p *preview, src []byte, hosts []kick
 		p.noDiff = err.Error()
 		return
 	}
-	p.diffs = append(p.diffs, fileDiff{"kickstart template " + p.name, unifiedDiff("a/"+p.name, "b/"+p.name, baseSrc, src)})
+	p.diffs = append(p.diffs, fileDiff{Title: "kickstart template " + p.name, Diff: unifiedDiff("a/"+p.name, "b/"+p.name, baseSrc, src)})
 	var baseTmpl *kickstart.Template
 	if ok { // a template new in this pull request renders nothing at the base
 		baseTmpl, _ = kickstart.Parse(p.name, baseSrc)
 	}
 	headTmpl, _ := kickstart.Parse(p.name, src)
+	var hostDiffs []fileDiff
 	for _, h := range hosts {
 		def := h.Def
 		if j.in["hosts"] != "" { // the host file may have changed too
@@ -226,9 +233,47 @@ func (j *job) diffBase(ctx context.Context, p *preview, src []byte, hosts []kick
 		if headTmpl != nil {
 			after, _ = kickstart.Render(headTmpl, &h.Def)
 		}
+		title := "host " + h.Def.Name + " (" + h.File + ")"
+		if after == nil { // not "everything deleted": the lint problems say why
+			hostDiffs = append(hostDiffs, fileDiff{Title: title, Failed: true})
+			continue
+		}
 		label := "rendered/" + safeName(h.Def.Name) + ".cfg"
-		p.diffs = append(p.diffs, fileDiff{"host " + h.Def.Name + " (" + h.File + ")", unifiedDiff("a/"+label, "b/"+label, before, after)})
+		hostDiffs = append(hostDiffs, fileDiff{Title: title, Diff: unifiedDiff("a/"+label, "b/"+label, before, after)})
 	}
+	p.diffs = append(p.diffs, mergeSame(hostDiffs)...)
+}
+
+// mergeSame merges the host diffs that change the same lines the same way
+// (the file labels aside) into one, titled with every host: ten hosts that
+// get the same new line show one diff, not ten.
+func mergeSame(diffs []fileDiff) []fileDiff {
+	var out []fileDiff
+	at := map[string]int{}      // hunks → index in out
+	hosts := map[int][]string{} // index in out → titles merged there
+	for _, d := range diffs {
+		if d.Diff == "" {
+			out = append(out, d)
+			continue
+		}
+		key := d.Diff
+		if _, rest, ok := strings.Cut(d.Diff, "\n+++ "); ok { // drop the two label lines
+			_, key, _ = strings.Cut(rest, "\n")
+		}
+		i, ok := at[key]
+		if !ok {
+			i = len(out)
+			at[key] = i
+			out = append(out, d)
+		}
+		hosts[i] = append(hosts[i], strings.TrimPrefix(d.Title, "host "))
+	}
+	for i, titles := range hosts {
+		if len(titles) > 1 {
+			out[i].Title = "hosts " + strings.Join(titles, ", ") + " (the same change)"
+		}
+	}
+	return out
 }
 
 // baseReader returns a reader of files at the base commit: from the checkout
@@ -287,9 +332,9 @@ func (j *job) contentsAPI(ctx context.Context, file string) ([]byte, bool, error
 	case err != nil:
 		return nil, false, fmt.Errorf("GITHUB_API_URL: %w", err)
 	}
-	hc, err := httpclient.New(httpclient.Options{Timeout: 60 * time.Second})
+	hc, err := j.githubClient()
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("contents API: %w", err)
 	}
 	gh := github.NewClient(hc).WithAuthToken(j.in["github-token"])
 	gh.BaseURL, gh.UserAgent = base, httpclient.UserAgent()
@@ -298,6 +343,7 @@ func (j *job) contentsAPI(ctx context.Context, file string) ([]byte, bool, error
 	case resp != nil && resp.StatusCode == http.StatusNotFound:
 		return nil, false, nil // new in this pull request
 	case err != nil:
+		j.githubFailed(err)
 		return nil, false, fmt.Errorf("contents API: %w", err)
 	case fc == nil:
 		return nil, false, fmt.Errorf("contents API: %s is a directory", file)

@@ -92,9 +92,11 @@ func TestPreviewCommentIsCreatedThenUpdatedNeverDuplicated(t *testing.T) {
 	require.Equal(t, ghfake.Bot, c.User)
 	require.Contains(t, c.Body, "<!-- esxi-byoi:esxi/image sha256=")
 	require.Contains(t, c.Body, "-sleep 30\n+sleep 45\n", "template diff in the comment")
-	require.Contains(t, c.Body, "host esx-single01")
+	require.Contains(t, c.Body, "hosts esx-raid04 (ks/hosts/esx-raid-naa.yaml), esx-single01 (ks/hosts/esx-single-static.yaml) (the same change)",
+		"the two hosts' identical diffs are one")
+	require.Equal(t, 2, strings.Count(c.Body, "+sleep 45\n"), "one template diff and one merged host diff")
 	require.Contains(t, res.outputs["comment-url"], "#issuecomment-")
-	require.Equal(t, "false", res.outputs["published"])
+	require.NotContains(t, res.outputs, "published", "a preview publishes nothing")
 	for _, rq := range gh.Requests() {
 		require.NotContains(t, rq.Path, "/contents/", "the checkout had the base: no contents API call")
 	}

@@ -1,6 +1,9 @@
 package action
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"html"
 	"strings"
@@ -60,9 +63,9 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	var b strings.Builder
 	b.WriteString("### esxi-byoi: ESXi image service\n\n")
 	if runErr != nil {
-		msg := runErr.Error()
+		msg := j.forReader(runErr.Error())
 		if h := pipeline.Hint(runErr); h != "" {
-			msg += "\nfix: " + inputFlags(h)
+			msg += "\nfix: " + j.forReader(h)
 		}
 		b.WriteString("> [!CAUTION]\n> The build failed.\n\n" + fence(msg, "text") + "\n")
 	}
@@ -73,6 +76,10 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	if st.Service != nil {
 		row("service", cell(st.Service.Name)+" ("+code(j.out["service-yml"])+")")
 	}
+	if st.YAML != nil {
+		sum := sha256.Sum256(st.YAML)
+		row("service YAML", fmt.Sprintf("%d bytes, sha256 %s", len(st.YAML), code(hex.EncodeToString(sum[:]))))
+	}
 	if st.ISO != nil {
 		row("ISO", code(j.out["iso-path"]))
 		row("size", fmt.Sprintf("%d bytes", st.ISO.Size))
@@ -82,7 +89,7 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	switch {
 	case st.Object != nil:
 		row("published", cell(string(st.Object.Outcome)))
-	case j.opts.S3Bucket == "" && j.opts.PublishDir == "":
+	case runErr == nil && j.opts.S3Bucket == "" && j.opts.PublishDir == "":
 		row("published", "no: copy the ISO to the URL yourself")
 	default:
 		row("published", "no")
@@ -96,12 +103,111 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 		row("verified", "no")
 	}
 	sections := []string{b.String() + "\n"}
-	if st.YAML != nil {
-		sections = append(sections, "<details><summary>service YAML "+code(j.out["service-yml"])+"</summary>\n\n"+
-			fence(string(st.YAML), "yaml")+"\n</details>\n\nImport it in the HPE Bare Metal portal: "+
-			"Metal Consumption → OS/application images → Add OS/application image.\n\n")
+	if st.YAML != nil && st.Service != nil {
+		sections = append(sections, j.serviceSections(st)...)
 	}
 	return sections
+}
+
+// serviceSections show a reviewer the service YAML without what the runner's
+// masking would corrupt, and point at the artifact for the file itself.
+//
+// The runner masks every secret in the step summary, and with it the base64
+// of the secret and of the secret without its first one or two bytes (its
+// three alignments in a base64 stream). The root password hash is a secret
+// and sits inside the base64 `contents` of the kickstart, so for one byte
+// offset of the hash in three a span of that line would become "***" and
+// the YAML would no longer decode. So the summary shows the YAML with each
+// `contents` value replaced by a note, the kickstart decoded without its
+// rootpw line, and the size and sha256 of the real file in the artifact.
+func (j *job) serviceSections(st *pipeline.State) []string {
+	file := j.out["service-yml"]
+	y := string(st.YAML)
+	var kickstarts []string
+	for i, in := range st.Service.Info {
+		if in.Contents == "" {
+			continue
+		}
+		note := fmt.Sprintf("<%d characters of %s: left out here, decoded below; the file in the artifact has them>", len(in.Contents), in.Encoding)
+		y = strings.ReplaceAll(y, in.Contents, note)
+		if ks, err := st.Service.Info[i].Decode(); err == nil {
+			kickstarts = append(kickstarts, "<details><summary>"+cell(in.Path)+" (decoded from <code>contents</code>; the rootpw line is left out)</summary>\n\n"+
+				fence(j.withoutRootpw(string(ks)), "text")+"\n</details>\n\n")
+		}
+	}
+	var out []string
+	if j.survivesMasking(y) {
+		out = append(out, "<details><summary>service YAML "+code(file)+", <code>contents</code> left out</summary>\n\n"+
+			fence(y, "yaml")+"\n</details>\n\n")
+	}
+	out = append(out, kickstarts...)
+	out = append(out, "Import "+code(file)+" from the artifact "+cell(j.in["artifact-name"])+
+		" (the table above has its size and sha256; do not copy the YAML from this page) in the HPE Bare Metal portal: "+
+		"Metal Consumption → OS/application images → Add OS/application image.\n\n")
+	return out
+}
+
+// withoutRootpw drops the rootpw lines of a kickstart, and the hash wherever
+// else it turns up.
+func (j *job) withoutRootpw(ks string) string {
+	lines := strings.SplitAfter(ks, "\n")
+	out := lines[:0]
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "rootpw") {
+			out = append(out, "# (rootpw line left out: it holds the root password hash)\n")
+			continue
+		}
+		out = append(out, l)
+	}
+	s := strings.Join(out, "")
+	if j.hash != "" {
+		s = strings.ReplaceAll(s, j.hash, "***")
+	}
+	return s
+}
+
+// survivesMasking reports whether the runner's masking would leave text as
+// it is: no secret of this run, nor any of its three base64 forms, in it.
+func (j *job) survivesMasking(text string) bool {
+	secrets := []string{j.hash}
+	for _, i := range Inputs {
+		if i.Secret {
+			secrets = append(secrets, j.in[i.Name])
+		}
+	}
+	for _, s := range secrets {
+		if s == "" {
+			continue
+		}
+		for shift := range 3 {
+			b := []byte(s)
+			if len(b) > shift {
+				b = b[shift:]
+			}
+			if strings.Contains(text, base64.StdEncoding.EncodeToString(b)) {
+				return false
+			}
+		}
+		if strings.Contains(text, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// forReader rewrites a message for the summary and the annotations: the
+// action's input names instead of CLI flags, no flag the action lacks, and
+// paths relative to the workspace instead of the container's.
+func (j *job) forReader(msg string) string {
+	msg = inputFlags(msg)
+	for _, f := range []string{" or --publish-dir", "--publish-dir or ", " (or -p)"} {
+		msg = strings.ReplaceAll(msg, f, "")
+	}
+	msg = strings.ReplaceAll(msg, "-x true", "skip-verify: true")
+	if j.workspace != "" && j.workspace != "/" {
+		msg = strings.ReplaceAll(msg, strings.TrimRight(j.workspace, "/")+"/", "")
+	}
+	return msg
 }
 
 func previewSummary(j *job, p *preview) []string {
@@ -126,16 +232,29 @@ func previewSummary(j *job, p *preview) []string {
 		sections = append(sections, "#### Lint problems\n\n"+fence(t.String(), "text")+"\n")
 	}
 	if p.noDiff != "" {
-		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(p.noDiff)+"\n\n")
+		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(p.noDiff))+"\n\n")
 		return sections
 	}
-	sections = append(sections, fmt.Sprintf("#### Changes against the base %s\n\n", code(short(p.base))))
+	head := fmt.Sprintf("#### Changes against the base %s\n\n", code(short(p.base)))
+	var unchanged, failed, changed []string
 	for _, d := range p.diffs {
-		if d.Diff == "" {
-			sections = append(sections, "- "+cell(d.Title)+": unchanged\n\n")
-			continue
+		switch {
+		case d.Failed:
+			failed = append(failed, cell(d.Title))
+		case d.Diff == "":
+			unchanged = append(unchanged, cell(d.Title))
+		default:
+			changed = append(changed, "<details open><summary>"+cell(d.Title)+"</summary>\n\n"+fence(d.Diff, "diff")+"\n</details>\n\n")
 		}
-		sections = append(sections, "<details open><summary>"+cell(d.Title)+"</summary>\n\n"+fence(d.Diff, "diff")+"\n</details>\n\n")
 	}
+	// the short lines first: a long diff may be cut to fit GitHub's limits
+	if len(failed) > 0 {
+		head += "> [!CAUTION]\n> Render failed (see the lint problems above), so there is no diff for: " + strings.Join(failed, "; ") + "\n\n"
+	}
+	if len(unchanged) > 0 {
+		head += "Unchanged: " + strings.Join(unchanged, "; ") + ".\n\n"
+	}
+	sections = append(sections, head)
+	sections = append(sections, changed...)
 	return sections
 }

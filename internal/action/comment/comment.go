@@ -48,10 +48,16 @@ type Options struct {
 	PR       int    // pull request number
 	Workflow string // GITHUB_WORKFLOW
 	Job      string // GITHUB_JOB
-	Body     string // Markdown, built by the caller
-	Pointer  string // appended when the body must be truncated, e.g. "Full result in the job summary and the artifact <name>."
+	// Header tells apart the comments of one workflow job, e.g. the jobs of
+	// a matrix (which share GITHUB_WORKFLOW and GITHUB_JOB); "" for none.
+	Header string
+	// GraphQLURL is GITHUB_GRAPHQL_URL, where the token's own login is asked
+	// for (viewer { login }); "" derives it from APIURL.
+	GraphQLURL string
+	Body       string // Markdown, built by the caller
+	Pointer    string // appended when the body must be truncated, e.g. "Full result in the job summary and the artifact <name>."
 	// Author is the login the token posts as, whose comments may be edited.
-	// Empty means [DefaultAuthor]. See the package doc.
+	// Empty means: ask GraphQL who the token is. See the package doc.
 	Author     string
 	HTTPClient *http.Client // nil: httpclient.New with a 60 s timeout
 }
@@ -76,6 +82,9 @@ func Upsert(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	key := Key(o.Workflow, o.Job)
+	if o.Header != "" {
+		key += "/" + escape(o.Header)
+	}
 	room := MaxChars - len(Marker(key, strings.Repeat("0", sha256.Size*2))) - 1
 	text, _ := Truncate(o.Body, o.Pointer, room)
 	if len(text) > room {
@@ -119,16 +128,29 @@ func Upsert(ctx context.Context, o Options) (*Result, error) {
 
 // find returns the oldest comment that starts with key's marker and was
 // written by the token's identity, reading pages of 100 until it is found or
-// the Link header has no rel="next".
+// the Link header has no rel="next". The identity is asked for only when a
+// comment with the marker turns up.
 func (o Options) find(ctx context.Context, gh *github.Client, owner, repo, key string) (*github.IssueComment, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	var me *identity
+	if o.Author != "" {
+		me = &identity{login: o.Author, bot: strings.HasSuffix(o.Author, "[bot]")}
+	}
 	for {
 		cs, resp, err := gh.Issues.ListComments(ctx, owner, repo, o.PR, opts)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range cs {
-			if o.ours(c.GetUser()) && markerHash(c.GetBody(), key) != "" {
+			if markerHash(c.GetBody(), key) == "" {
+				continue
+			}
+			if me == nil {
+				if me, err = o.viewer(ctx, gh); err != nil {
+					return nil, err
+				}
+			}
+			if me.owns(c.GetUser()) {
 				return c, nil
 			}
 		}
@@ -139,18 +161,6 @@ func (o Options) find(ctx context.Context, gh *github.Client, owner, repo, key s
 		}
 		opts.Page = resp.NextPage
 	}
-}
-
-// ours reports whether u is the identity the token posts as.
-func (o Options) ours(u *github.User) bool {
-	want := o.Author
-	if want == "" {
-		want = DefaultAuthor
-	}
-	if u == nil || !strings.EqualFold(u.GetLogin(), want) {
-		return false
-	}
-	return !strings.HasSuffix(want, "[bot]") || u.GetType() == "Bot"
 }
 
 func (o Options) check() (owner, repo string, err error) {
@@ -170,6 +180,7 @@ func (o Options) check() (owner, repo string, err error) {
 	return owner, repo, nil
 }
 
+// client returns a go-github client for o.APIURL with the token.
 func (o Options) client() (*github.Client, error) {
 	api := o.APIURL
 	if api == "" {

@@ -323,3 +323,69 @@ func TestKey(t *testing.T) {
 		require.NotContains(t, k, "=")
 	}
 }
+
+// With an app's installation token, the token's login comes from GraphQL's
+// viewer ("my-app", no "[bot]"), and the app's earlier comment ("my-app[bot]"
+// in REST) is edited, not duplicated; the default bot's comment and a human
+// named like the app's slug are left alone.
+func TestAppTokenFindsItsOwnCommentThroughGraphQL(t *testing.T) {
+	slugUser := ghfake.User{Login: "my-app", ID: 77, Type: "User"}
+	gh := ghfake.New(t, ghfake.WithIdentity(ghfake.App), ghfake.WithComments(pr,
+		ghfake.Comment{User: ghfake.Bot, Body: marked("PR preview", "preview", "by GITHUB_TOKEN\n")},
+		ghfake.Comment{User: slugUser, Body: marked("PR preview", "preview", "by a human named like the app\n")}))
+
+	r1, err := comment.Upsert(t.Context(), opts(gh, "first\n"))
+	require.NoError(t, err)
+	require.Equal(t, comment.Created, r1.Action)
+	require.Equal(t, 1, gh.Queries(), "the viewer was asked once")
+	r2, err := comment.Upsert(t.Context(), opts(gh, "second\n"))
+	require.NoError(t, err)
+	require.Equal(t, comment.Updated, r2.Action)
+	require.Equal(t, r1.ID, r2.ID)
+	cs := gh.Comments(pr)
+	require.Len(t, cs, 3)
+	require.Equal(t, ghfake.App, cs[2].User)
+	require.Equal(t, marked("PR preview", "preview", "second\n"), cs[2].Body)
+	require.Contains(t, cs[0].Body, "by GITHUB_TOKEN")
+	require.Contains(t, cs[1].Body, "by a human")
+	for _, rq := range gh.Requests() {
+		if rq.Path == "/graphql" {
+			require.Equal(t, "Bearer "+gh.Token, rq.Header.Get("Authorization"))
+		}
+	}
+}
+
+// No comment carries the marker: nobody needs to be identified.
+func TestNoViewerQueryWithoutACandidate(t *testing.T) {
+	gh := ghfake.New(t, ghfake.WithComments(pr, ghfake.Comment{User: ghfake.Octocat, Body: "LGTM"}))
+	_, err := comment.Upsert(t.Context(), opts(gh, "x\n"))
+	require.NoError(t, err)
+	require.Zero(t, gh.Queries())
+}
+
+// On GitHub Enterprise Server the GraphQL root is /api/graphql beside /api/v3.
+func TestGraphQLURLIsDerivedForGHES(t *testing.T) {
+	gh := ghfake.New(t, ghfake.WithComments(pr, ghfake.Comment{User: ghfake.Bot, Body: marked("PR preview", "preview", "old\n")}))
+	r, err := comment.Upsert(t.Context(), opts(gh, "new\n")) // GraphQLURL "": derived from gh.URL
+	require.NoError(t, err)
+	require.Equal(t, comment.Updated, r.Action)
+	require.Equal(t, 1, gh.Queries())
+	require.Equal(t, "https://ghe.example.com/api/graphql", comment.GraphQLURL("https://ghe.example.com/api/v3/"))
+	require.Equal(t, "https://api.github.com/graphql", comment.GraphQLURL("https://api.github.com"))
+	require.Equal(t, "https://api.github.com/graphql", comment.GraphQLURL(""))
+}
+
+// A header keeps a comment of its own for each matrix job of one workflow job.
+func TestHeadersKeepTheirOwnComments(t *testing.T) {
+	gh := ghfake.New(t)
+	for _, h := range []string{"site-a", "site-b", "site-a"} {
+		o := opts(gh, "result of "+h+"\n")
+		o.Header = h
+		_, err := comment.Upsert(t.Context(), o)
+		require.NoError(t, err)
+	}
+	cs := gh.Comments(pr)
+	require.Len(t, cs, 2)
+	require.True(t, strings.HasPrefix(cs[0].Body, "<!-- esxi-byoi:PR preview/preview/site-a sha256="), cs[0].Body)
+	require.True(t, strings.HasPrefix(cs[1].Body, "<!-- esxi-byoi:PR preview/preview/site-b sha256="), cs[1].Body)
+}

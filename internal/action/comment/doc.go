@@ -13,7 +13,7 @@
 //
 // The first line of the comment is
 //
-//	<!-- esxi-byoi:<workflow>/<job> sha256=<hex> -->
+//	<!-- esxi-byoi:<workflow>/<job>[/<header>] sha256=<hex> -->
 //
 // keyed by workflow name and job id so several jobs can each keep their own
 // comment, and carrying the SHA-256 of the text below it so an unchanged
@@ -23,16 +23,26 @@
 //
 // # Whose comment
 //
-// A GITHUB_TOKEN cannot call GET /user, so the token's own login cannot be
-// asked for. A comment is ours when its body starts with our marker AND its
-// author is [Options.Author] — by default "github-actions[bot]" with user type
-// "Bot", the identity every GITHUB_TOKEN posts as. Anyone can paste the marker
-// into a comment; without the author check the action would try to edit a
-// human's comment (and fail, or worse, succeed for an admin token). With a
-// GitHub App or personal token, set Author to that identity's login
-// ("my-app[bot]" for an app); a login ending in "[bot]" must also have type
-// "Bot". When several of our comments carry the marker (say, an earlier run
-// raced another), the oldest is edited and the others are left alone.
+// A comment is ours when its body starts with our marker AND its author is
+// the token's own identity. Anyone can paste the marker into a comment;
+// without the author check the action would try to edit a human's comment
+// (and fail, or worse, succeed for an admin token). The identity comes from
+// GraphQL's `viewer { login __typename }` at GITHUB_GRAPHQL_URL
+// ([Options.GraphQLURL]), which answers for every kind of token: a
+// workflow's GITHUB_TOKEN, a GitHub App's installation token, a personal
+// token, on github.com and GitHub Enterprise Server alike (REST's GET /user
+// refuses installation tokens). GraphQL names a bot by its slug ("my-app",
+// __typename "Bot") where REST shows "my-app[bot]" with type "Bot"; a user
+// whose login equals a bot's slug is not that bot. The query is made only
+// when a comment with our marker turns up. [Options.Author] skips it.
+// When several of our comments carry the marker (say, an earlier run raced
+// another), the oldest is edited and the others are left alone.
+//
+// # Header
+//
+// [Options.Header] (the action's comment-header input) is appended to the
+// key, escaped the same way, so that the jobs of a matrix, which share the
+// workflow name and job id, each keep their own comment.
 //
 // See https://docs.github.com/rest/issues/comments.
 package comment

@@ -37,7 +37,7 @@ func (e *OptionsError) Hint() string {
 // transport errors are wrapped (they carry no header values, and the API URL
 // may not hold credentials).
 type Error struct {
-	Op      string // "list comments", "create comment" or "edit comment"
+	Op      string // "list comments", "find the token's login", "create comment" or "edit comment"
 	Repo    string
 	PR      int
 	Status  int    // HTTP status; 0 when there was no answer
@@ -87,6 +87,9 @@ func (e *Error) Hint() string {
 
 // wrap turns a go-github error into an *Error.
 func (o Options) wrap(op string, err error) error {
+	if ce, ok := err.(*Error); ok { // already ours (the viewer query)
+		return ce
+	}
 	e := &Error{Op: op, Repo: o.Repo, PR: o.PR}
 	var (
 		er  *github.ErrorResponse

@@ -7,9 +7,11 @@
 // not:
 //   - it serves ONLY the routes the action uses: GET and POST
 //     /repos/{owner}/{repo}/issues/{number}/comments, PATCH
-//     /repos/{owner}/{repo}/issues/comments/{id} and GET
-//     /repos/{owner}/{repo}/contents/{path}?ref=; any other route or method
-//     fails the test (t.Errorf) and answers GitHub's 404 body;
+//     /repos/{owner}/{repo}/issues/comments/{id}, GET
+//     /repos/{owner}/{repo}/contents/{path}?ref= and POST /graphql with the
+//     one query the action sends (viewer { login __typename }); any other
+//     route, method or query fails the test (t.Errorf) and answers GitHub's
+//     404 body (a GraphQL error for a query);
 //   - every request must carry "Authorization: Bearer <token>" or
 //     "token <token>" (a missing header fails the test; a wrong token gets
 //     GitHub's 401 "Bad credentials");
@@ -65,6 +67,9 @@ var (
 	Octocat = User{Login: "octocat", ID: 1, Type: "User"}
 	// Dependabot is another bot.
 	Dependabot = User{Login: "dependabot[bot]", ID: 49699333, Type: "Bot"}
+	// App is the bot of a GitHub App whose installation token a workflow
+	// uses (actions/create-github-app-token).
+	App = User{Login: "my-app[bot]", ID: 160000001, Type: "Bot"}
 )
 
 // Comment is an issue comment held by the fake.
@@ -95,8 +100,9 @@ func WithRepo(fullName string) Option { return func(s *Server) { s.Repo = fullNa
 // WithToken sets the token the fake accepts.
 func WithToken(token string) Option { return func(s *Server) { s.Token = token } }
 
-// WithIdentity sets who the token is: the author of the comments it creates
-// and the only author whose comments it may edit. Default [Bot].
+// WithIdentity sets who the token is: the author of the comments it creates,
+// the only author whose comments it may edit, and GraphQL's viewer (a bot's
+// viewer login has no "[bot]" suffix, as on GitHub). Default [Bot].
 func WithIdentity(u User) Option { return func(s *Server) { s.identity = u } }
 
 // WithComments preloads comments on issue or pull request number pr, in
@@ -183,6 +189,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", s.createComment)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", s.editComment)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", s.getContents)
+	mux.HandleFunc("POST /graphql", s.graphQL)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		t.Errorf("ghfake: unexpected request %s %s (not a route the action uses)", r.Method, r.URL.Path)
 		s.writeJSON(w, http.StatusNotFound, s.shape("error_404_not_found.json", nil))
@@ -204,18 +211,58 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// Count returns how many requests used method.
+// Count returns how many REST requests used method. GraphQL queries (POSTs
+// that change nothing) are counted by [Server.Queries] instead.
 func (s *Server) Count(method string) int {
 	n := 0
 	for _, r := range s.Requests() {
-		if r.Method == method {
+		if r.Method == method && r.Path != graphQLPath {
 			n++
 		}
 	}
 	return n
 }
 
-// Writes returns how many requests could change state (POST, PATCH, PUT, DELETE).
+// Queries returns how many GraphQL queries were asked.
+func (s *Server) Queries() int {
+	n := 0
+	for _, r := range s.Requests() {
+		if r.Path == graphQLPath {
+			n++
+		}
+	}
+	return n
+}
+
+const graphQLPath = "/graphql"
+
+// graphQL answers the viewer query from the recorded shape with the token's
+// identity: GraphQL names a bot by its slug, without REST's "[bot]".
+func (s *Server) graphQL(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	raw, _ := io.ReadAll(r.Body)
+	q := ""
+	if json.Unmarshal(raw, &in) == nil {
+		q = strings.Join(strings.Fields(in.Query), " ")
+	}
+	if q != "query { viewer { login __typename } }" && q != "{ viewer { login __typename } }" {
+		s.t.Errorf("ghfake: unexpected GraphQL request %q (not the query the action sends)", raw)
+		s.writeJSON(w, http.StatusOK, []byte(`{"errors":[{"message":"unexpected query (ghfake)"}]}`))
+		return
+	}
+	typ := "User"
+	if s.identity.Type == "Bot" {
+		typ = "Bot"
+	}
+	b := s.shape("graphql_viewer.json", map[string]any{"data": map[string]any{"viewer": map[string]any{
+		"login": strings.TrimSuffix(s.identity.Login, "[bot]"), "__typename": typ}}})
+	s.writeJSON(w, http.StatusOK, b)
+}
+
+// Writes returns how many REST requests could change state (POST, PATCH, PUT, DELETE).
 func (s *Server) Writes() int {
 	return s.Count(http.MethodPost) + s.Count(http.MethodPatch) + s.Count(http.MethodPut) + s.Count(http.MethodDelete)
 }

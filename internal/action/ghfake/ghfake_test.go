@@ -228,3 +228,27 @@ func TestContents(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
+
+// GraphQL answers the one viewer query, naming a bot without "[bot]" and a
+// user by its login; any other query fails the test.
+func TestGraphQLViewer(t *testing.T) {
+	for _, tc := range []struct {
+		who         ghfake.User
+		login, kind string
+	}{{ghfake.Bot, "github-actions", "Bot"}, {ghfake.App, "my-app", "Bot"}, {ghfake.Octocat, "octocat", "User"}} {
+		rec := &recorder{TB: t}
+		s := ghfake.New(rec, ghfake.WithIdentity(tc.who))
+		resp, body := do(t, http.MethodPost, s.URL+"/graphql", "Bearer "+s.Token, `{"query":"query { viewer { login __typename } }"}`)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.JSONEq(t, fmt.Sprintf(`{"data":{"viewer":{"login":%q,"__typename":%q}}}`, tc.login, tc.kind), body)
+		require.Empty(t, rec.errors())
+		require.Equal(t, 1, s.Queries())
+		require.Zero(t, s.Count(http.MethodPost), "a query is not a REST write")
+	}
+	rec := &recorder{TB: t}
+	s := ghfake.New(rec)
+	_, body := do(t, http.MethodPost, s.URL+"/graphql", "Bearer "+s.Token, `{"query":"{ repository(owner:\"a\", name:\"b\") { id } }"}`)
+	require.Contains(t, body, `"errors"`)
+	require.Len(t, rec.errors(), 1)
+	require.Contains(t, rec.errors()[0], "unexpected GraphQL request")
+}
