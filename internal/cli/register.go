@@ -57,11 +57,7 @@ func configUsage(cmd string, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	var msgs []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		msgs = append(msgs, line)
-	}
-	return usagef(cmd, "%s", strings.Join(msgs, "; "))
+	return usagef(cmd, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 }
 
 // runRegister uploads a service YAML to the portal: create, or update in place
