@@ -24,7 +24,7 @@ const renewBefore = 60 * time.Second
 // tokens hands out bearer tokens: fetched and renewed with the API client's
 // credentials, or one fixed HPEGL_IAM_TOKEN.
 type tokens struct {
-	fixed   secret.String
+	fixed    secret.String
 	fixedExp time.Time // from the JWT "exp" claim; zero when unknown
 
 	cc   *clientcredentials.Config // nil with a fixed token
