@@ -113,17 +113,21 @@ func runHealth(ctx context.Context, env *Env, args []string) error {
 
 	if *asJSON {
 		type entry struct {
-			Target string               `json:"target"`
-			OK     bool                 `json:"ok"`
-			Error  string               `json:"error,omitempty"`
-			Result *portal.HealthResult `json:"result,omitempty"`
+			Target  string               `json:"target"`
+			OK      bool                 `json:"ok"`
+			Summary string               `json:"summary"` // OK, the worst fresh verdict, or "no report"
+			Error   string               `json:"error,omitempty"`
+			Result  *portal.HealthResult `json:"result,omitempty"`
 		}
 		out := struct {
 			OK       bool    `json:"ok"`
 			Services []entry `json:"services"`
 		}{OK: true}
 		for i, tg := range targets {
-			e := entry{Target: tg.label, Result: results[i], OK: errs[i] == nil}
+			e := entry{Target: tg.label, Result: results[i], OK: errs[i] == nil, Summary: "no report"}
+			if results[i] != nil {
+				e.Summary = results[i].Summary()
+			}
 			if errs[i] != nil {
 				e.Error = oneLine(errs[i].Error())
 				out.OK = false

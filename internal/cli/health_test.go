@@ -56,9 +56,10 @@ func TestHealthAllOK(t *testing.T) {
 		var got struct {
 			OK       bool
 			Services []struct {
-				Target string
-				OK     bool
-				Result struct {
+				Target  string
+				OK      bool
+				Summary string
+				Result  struct {
 					ServiceID   string `json:"service_id"`
 					Controllers []struct {
 						Site, Summary string
@@ -69,6 +70,7 @@ func TestHealthAllOK(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal([]byte(out), &got))
 		require.True(t, got.OK)
+		require.Equal(t, "OK", got.Services[0].Summary)
 		require.Equal(t, id, got.Services[0].Result.ServiceID)
 		require.Len(t, got.Services[0].Result.Controllers, 2)
 		require.True(t, got.Services[0].Result.Controllers[0].Fresh)
@@ -177,4 +179,13 @@ func TestHealthUsage(t *testing.T) {
 	require.Contains(t, errOut, "--service-id")
 	code, _, _ = runEnv(t, nil, "health", "--service-id", "x", "a.yml")
 	require.Equal(t, 2, code)
+}
+
+func TestHealthUnregisteredYAML(t *testing.T) {
+	f := portaltest.New(t)
+	code, _, errOut := health(t, f, nil, "--timeout", "5s", portalYAML(t, t.TempDir(), "6.7", 1000))
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, `no service has svc_flavor "ESXi" and svc_ver "6.7-20240625-BYOI"`)
+	require.Contains(t, errOut, "register it first")
+	require.Zero(t, f.Calls("Service_updatehealth"))
 }

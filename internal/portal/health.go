@@ -208,10 +208,10 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 		res.Controllers = reports(svc.DownloadHealth.DetailedDownloadHealth, sites, trigger, baseline)
 		done := len(res.Controllers) > 0
 		for _, r := range res.Controllers {
-			if prev, ok := last[r.ControllerID]; (!ok && r.Fresh) || (ok && prev != r) {
-				if o.OnChange != nil && (ok || r.Fresh) {
-					o.OnChange(r)
-				}
+			// Progress on change only: a new fresh report, or a report that differs.
+			prev, seen := last[r.ControllerID]
+			if o.OnChange != nil && ((seen && !sameReport(prev, r)) || (!seen && r.Fresh)) {
+				o.OnChange(r)
 			}
 			last[r.ControllerID] = r
 			done = done && r.Fresh && r.Summary != HealthUnknown
@@ -257,6 +257,10 @@ func reports(m map[string]metal.OsServiceImageDownloadHealthControllerDetails, s
 		return out[i].ControllerID < out[j].ControllerID
 	})
 	return out
+}
+
+func sameReport(a, b ControllerReport) bool {
+	return a.Summary == b.Summary && a.Reason == b.Reason && a.Fresh == b.Fresh && a.Changed.Equal(b.Changed)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

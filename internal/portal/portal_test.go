@@ -1,6 +1,8 @@
 package portal_test
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -121,4 +123,74 @@ func TestWrongSecret(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, ie.Status)
 	require.Contains(t, err.Error(), f.IAMURL+"/v1/token")
 	require.NotContains(t, err.Error(), "not-the-secret")
+}
+
+// A token that reaches the end of its life during a long wait is replaced
+// before the portal would refuse it.
+func TestTokenRenewedBeforeExpiry(t *testing.T) {
+	f := portaltest.New(t)
+	f.SetTokenLifetime(61 * time.Second) // within a minute of expiry after 1s
+	cs := f.Controllers()
+	cs[0].Delay = 1500 * time.Millisecond
+	f.SetControllers(cs...)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	reg, err := c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.NoError(t, err)
+	res, err := c.Health(t.Context(), reg.ID, portal.HealthOptions{Timeout: 10 * time.Second, PollInterval: 100 * time.Millisecond})
+	require.NoError(t, err)
+	require.True(t, res.OK())
+	require.GreaterOrEqual(t, f.TokensIssued(), 2)
+}
+
+// A ready HPEGL_IAM_TOKEN past its "exp" is reported as such, without asking
+// the portal.
+func TestExpiredReadyToken(t *testing.T) {
+	f := portaltest.New(t)
+	cfg := config(f)
+	cfg.UserSecret = secretOf("")
+	cfg.Token = secretOf(jwt(time.Now().Add(-time.Minute)))
+	c, err := portal.New(cfg)
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	var te *portal.TokenExpiredError
+	require.ErrorAs(t, err, &te)
+	require.Contains(t, err.Error(), "HPEGL_IAM_TOKEN has expired and cannot be renewed")
+	require.Zero(t, f.Calls("Services_list"))
+}
+
+func TestConfigValidate(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want []string
+	}{
+		"nothing": {env: map[string]string{}, want: []string{"HPEGL_METAL_REST_URL (--metal-rest-url): not set",
+			"HPEGL_METAL_PROJECT_ID or HPEGL_METAL_SPACE_NAME", "HPEGL_IAM_SERVICE_URL, HPEGL_USER_ID, HPEGL_USER_SECRET: not set"}},
+		"both scopes": {env: map[string]string{"HPEGL_METAL_REST_URL": "https://p.example.com/api/metal", "HPEGL_METAL_PROJECT_ID": "p",
+			"HPEGL_METAL_SPACE_NAME": "s", "HPEGL_IAM_TOKEN": "t"}, want: []string{"both set"}},
+		"http URL": {env: map[string]string{"HPEGL_METAL_REST_URL": "http://p.example.com", "HPEGL_METAL_PROJECT_ID": "p",
+			"HPEGL_IAM_TOKEN": "t"}, want: []string{"want an https:// URL"}},
+		"secret missing": {env: map[string]string{"HPEGL_METAL_REST_URL": "https://p.example.com/api/metal", "HPEGL_METAL_PROJECT_ID": "p",
+			"HPEGL_IAM_SERVICE_URL": "https://iam.example.com", "HPEGL_USER_ID": "id"}, want: []string{"HPEGL_USER_SECRET: not set"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := portal.ConfigFromEnv(func(k string) string { return tc.env[k] })
+			err := c.Validate()
+			for _, w := range tc.want {
+				require.ErrorContains(t, err, w)
+			}
+			var ce *portal.ConfigError
+			require.ErrorAs(t, err, &ce)
+		})
+	}
+	ok := portal.ConfigFromEnv(func(k string) string {
+		return map[string]string{"HPEGL_METAL_REST_URL": "https://p.example.com/api/metal", "HPEGL_METAL_SPACE_NAME": "s", "HPEGL_IAM_TOKEN": "t"}[k]
+	})
+	require.NoError(t, ok.Validate())
+}
+
+// jwt returns an unsigned JWT-shaped token expiring at exp.
+func jwt(exp time.Time) string {
+	enc := base64.RawURLEncoding.EncodeToString
+	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, exp.Unix()))) + ".sig"
 }
