@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
@@ -199,7 +200,7 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 		if err != nil {
 			var te *TransportError
 			var ae *APIError
-			if (errors.As(err, &te) && te.Transient()) || (errors.As(err, &ae) && ae.Status >= 500) {
+			if (errors.As(err, &te) && te.Transient()) || (errors.As(err, &ae) && (ae.Status >= 500 || ae.Status == http.StatusTooManyRequests)) {
 				problem(err)
 				continue
 			}

@@ -194,3 +194,25 @@ func jwt(exp time.Time) string {
 	enc := base64.RawURLEncoding.EncodeToString
 	return enc([]byte(`{"alg":"none"}`)) + "." + enc([]byte(fmt.Sprintf(`{"exp":%d}`, exp.Unix()))) + ".sig"
 }
+
+// A failing poll does not end a long wait: the next one may succeed.
+func TestHealthSurvivesAFailedPoll(t *testing.T) {
+	f := portaltest.New(t)
+	cs := f.Controllers()
+	cs[0].Delay = time.Second // polls go on after the others answered
+	f.SetControllers(cs...)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	reg, err := c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.NoError(t, err)
+	var problems []error
+	res, err := c.Health(t.Context(), reg.ID, portal.HealthOptions{Timeout: 10 * time.Second, PollInterval: 20 * time.Millisecond,
+		OnChange: func(portal.ControllerReport) {
+			f.FailNext("Service_getByID", http.StatusInternalServerError, "database unavailable")
+		},
+		OnProblem: func(err error) { problems = append(problems, err) }})
+	require.NoError(t, err)
+	require.True(t, res.OK())
+	require.Len(t, problems, 1)
+	require.ErrorContains(t, problems[0], "500 Internal Server Error: database unavailable")
+}
