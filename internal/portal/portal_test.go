@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal/portaltest"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
@@ -215,4 +216,19 @@ func TestHealthSurvivesAFailedPoll(t *testing.T) {
 	require.True(t, res.OK())
 	require.Len(t, problems, 1)
 	require.ErrorContains(t, problems[0], "500 Internal Server Error: database unavailable")
+}
+
+// A portal that never answers is a timeout with its fix, not a hang.
+func TestPortalTimeout(t *testing.T) {
+	ca := tlstest.NewCA(t, "silent portal CA")
+	srv := tlstest.NewServer(t, ca, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	c, err := portal.New(portal.Config{RestURL: srv.URL + "/api/metal", ProjectID: "p", Token: secretOf("t"),
+		CAFile: ca.WriteFile(t), RequestTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	var te *portal.TransportError
+	require.ErrorAs(t, err, &te)
+	require.ErrorContains(t, err, "list services")
+	require.ErrorContains(t, err, "timed out")
+	require.Contains(t, te.Hint(), "did not answer in time")
 }
