@@ -232,3 +232,16 @@ func TestPortalTimeout(t *testing.T) {
 	require.ErrorContains(t, err, "timed out")
 	require.Contains(t, te.Hint(), "did not answer in time")
 }
+
+// Register compares the stored files[0] with the YAML it sent.
+func TestRegisterChecksTheStoredFile(t *testing.T) {
+	f := portaltest.New(t)
+	f.SkewStoredSize(1)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	var me *portal.MismatchError
+	require.ErrorAs(t, err, &me)
+	require.Equal(t, "files[0].file_size", me.Field)
+	require.ErrorContains(t, err, `stores files[0].file_size "1001", the YAML says "1000"`)
+}

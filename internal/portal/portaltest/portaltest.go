@@ -73,6 +73,7 @@ type Fake struct {
 	forbidden     map[string]bool
 	failNext      map[string]failure
 	calls         map[string]int // operationId → count (after validation)
+	sizeSkew      int64          // added to every stored file_size (a portal that mangles the YAML)
 	spec          *openapi3.T
 	router        routers.Router
 }
@@ -198,6 +199,14 @@ func (f *Fake) Forbid(operationID string) {
 func (f *Fake) FailNext(operationID string, status int, message string) {
 	f.mu.Lock()
 	f.failNext[operationID] = failure{status, message}
+	f.mu.Unlock()
+}
+
+// SkewStoredSize makes the portal store every file_size off by delta, so
+// tests can check that register compares what was stored with what was sent.
+func (f *Fake) SkewStoredSize(delta int64) {
+	f.mu.Lock()
+	f.sizeSkew = delta
 	f.mu.Unlock()
 }
 
@@ -501,7 +510,7 @@ func (f *Fake) image(s *svc) map[string]any {
 	files := []any{}
 	for _, fl := range s.s.Files {
 		files = append(files, map[string]any{
-			"ID": uuid(), "Path": fl.Path, "FileSize": fl.FileSize, "DownloadTimeout": fl.DownloadTimeout,
+			"ID": uuid(), "Path": fl.Path, "FileSize": fl.FileSize + f.sizeSkew, "DownloadTimeout": fl.DownloadTimeout,
 			"Signature": fl.Signature, "Algorithm": fl.Algorithm, "Expand": fl.Expand != nil && *fl.Expand,
 			"DisplayURL": fl.DisplayURL, "SecureURL": fl.SecureURL, "SkipSslVerify": fl.SkipSSLVerify,
 		})
