@@ -43,10 +43,13 @@ func listPackages(t *testing.T) []pkg {
 
 // homes: a third-party import prefix → the only packages that may import it.
 var homes = map[string][]string{
-	"github.com/diskfs/go-diskfs":           {"internal/iso"},
-	"github.com/aws/aws-sdk-go-v2":          {"internal/publish", "internal/source", "internal/s3test"},
-	"github.com/sethvargo/go-githubactions": {"internal/action"},
-	"github.com/google/go-github":           {"internal/action"},
+	"github.com/diskfs/go-diskfs":                  {"internal/iso"},
+	"github.com/aws/aws-sdk-go-v2":                 {"internal/publish", "internal/source", "internal/s3test"},
+	"github.com/sethvargo/go-githubactions":        {"internal/action"},
+	"github.com/google/go-github":                  {"internal/action"},
+	"github.com/hewlettpackard/hpegl-metal-client": {"internal/portal"},
+	"golang.org/x/oauth2":                          {"internal/portal"},
+	"github.com/getkin/kin-openapi":                {"internal/portal/portaltest"}, // test-only: the fake portal checks HPE's spec
 }
 
 // layers: packages that must not import the listed ones (imports point

@@ -72,7 +72,9 @@ func commands() []command {
 		{"kickstart", "lint|render [flags] [FILE]", "lint the kickstart template against sample hosts, or render it for one host", runKickstart},
 		{"build", "-i ISO -p URL_PREFIX -o OUT.iso -s OUT.yml [-x true] [flags]", "remaster the ISO and write its HPE Bare Metal service YAML, then verify the published ISO", runBuild},
 		{"service", "validate FILE.yml...", "check HPE Bare Metal service YAML files against the portal's rules", runService},
-		{"verify", "[--ca-file CA.pem] SERVICE.yml", "download secure_url anonymously, as the on-prem controller does, and check size and digest", runVerify},
+		{"verify", "[--ca-file CA.pem] SERVICE.yml... | DIR", "download secure_url anonymously, as the on-prem controller does, and check size and digest (several YAMLs: one table)", runVerify},
+		{"register", "[--json] [--metal-*] SERVICE.yml", "create or update (same svc_flavor + svc_ver) the service in the HPE Bare Metal portal", runRegister},
+		{"health", "[--timeout 30m] [--poll-interval 15s] [--json] [--metal-*] (SERVICE.yml|DIR... | --service-id ID)", "ask every on-prem controller whether it can download the service, and wait for each fresh verdict", runHealth},
 		{"publish", "ISO --s3-bucket B [--s3-*] | --publish-dir DIR [--public-url-prefix URL] [--replace] [-x true]", "publish an ISO to an S3-compatible bucket or a directory (never replacing different bytes), then verify it", runPublish},
 		{"action", "", "run as the GitHub Action (inputs from INPUT_* variables; see action.yml)", runAction},
 	}

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,4 +90,49 @@ func TestVerifyUsage(t *testing.T) {
 	code, _, errOut = runEnv(t, nil, "verify", "/nonexistent/svc.yml")
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut, "/nonexistent/svc.yml")
+}
+
+// Several YAMLs (here a directory, as a scheduled watch passes it) print one
+// table and fail when any file drifted.
+func TestVerifySeveral(t *testing.T) {
+	data := []byte(strings.Repeat("ESXi image bytes ", 1000))
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	ca := tlstest.NewCA(t, "cli test CA")
+	srv := tlstest.NewServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/images/esxi.iso" {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write(data)
+	}))
+	url := srv.URL + "/images/esxi.iso"
+	root := t.TempDir()
+	good := writeService(t, mkdir(t, root, "good"), url, int64(len(data)), digest, false)
+	drifted := writeService(t, mkdir(t, root, "drifted"), url, int64(len(data))+1, digest, false)
+	// Not service YAMLs: skipped with a warning, or not looked at.
+	require.NoError(t, os.WriteFile(filepath.Join(root, "other.yml"), []byte("jobs: {}\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(mkdir(t, root, ".github"), "w.yml"), []byte("on: push\n"), 0o644))
+
+	code, out, errOut := runEnv(t, nil, "verify", "--ca-file", ca.WriteFile(t), root)
+	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Len(t, lines, 3, out)
+	require.Regexp(t, `^SERVICE\s+FILE\s+URL\s+RESULT`, lines[0])
+	require.Regexp(t, `^`+drifted+`\s+files\[0\]\s+`+url+`\s+FAILED\s+.*size mismatch`, lines[1])
+	require.Regexp(t, `^`+good+`\s+files\[0\]\s+`+url+`\s+verified\s+`, lines[2])
+	require.Contains(t, errOut, "1 of 2 service file(s) failed verification")
+	require.Contains(t, errOut, "other.yml: skipped: not a service YAML")
+	require.NotContains(t, errOut, ".github")
+
+	code, out, errOut = runEnv(t, nil, "verify", "--ca-file", ca.WriteFile(t), good, good)
+	require.Equal(t, 0, code, errOut)
+	require.Len(t, strings.Split(strings.TrimSpace(out), "\n"), 3)
+}
+
+func mkdir(t *testing.T, parent, name string) string {
+	t.Helper()
+	p := filepath.Join(parent, name)
+	require.NoError(t, os.MkdirAll(p, 0o755))
+	return p
 }

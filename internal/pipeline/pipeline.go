@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
@@ -61,6 +62,13 @@ type Options struct {
 	PublicURLPrefix string // URL of the bucket root (or of PublishDir) the controller uses; "" = derived (see PublicURL)
 	PublishDir      string // copy the ISO atomically into this directory instead
 	Replace         bool   // allow replacing a published object with different bytes
+
+	// The HPE Bare Metal portal (stages Register and Health; see portal.go).
+	Register           bool
+	Health             bool
+	Portal             portal.Config // Portal.CAFile "" = CAFile
+	HealthTimeout      time.Duration // 0 = portal.DefaultHealthTimeout
+	HealthPollInterval time.Duration // 0 = portal.DefaultPollInterval
 }
 
 // Validate checks the options of a build up front and reports every problem
@@ -184,8 +192,12 @@ type State struct {
 	Service *service.Service // set by RenderService
 	Check   *verify.Result   // set by Verify
 
-	s3       *publish.S3 // made on first use by Fetch or Upload
-	cleanups []func()    // run by Run at the end, success or not
+	Registration *portal.Registration // set by Register
+	Health       *portal.HealthResult // set by Health (also when not every controller is OK)
+
+	s3       *publish.S3    // made on first use by Fetch or Upload
+	portal   *portal.Client // made on first use by Register or Health
+	cleanups []func()       // run by Run at the end, success or not
 }
 
 // Build is the recipe's one-shot: fetch, remaster, publish, render the YAML,
