@@ -10,7 +10,7 @@ type Error struct {
 	Option string // the option's Name in [Table]
 	Msg    string // what is wrong; may refer to options as {name}
 	Fix    string // how to fix it, the hint; may refer to options as {name}
-	Err    error  // the cause, if any; Msg is printed instead of its text
+	Err    error  // the cause, if any, printed after Msg
 }
 
 // Error is the CLI rendering.
@@ -24,14 +24,14 @@ func (e *Error) Render(s Surface) string {
 			head = "input " + head
 		}
 	}
-	msg := s.Expand(e.Msg)
-	if msg == "" && e.Err != nil {
-		msg = s.Message(e.Err)
+	out := head
+	if e.Msg != "" {
+		out += ": " + s.Expand(e.Msg)
 	}
-	if msg == "" {
-		return head
+	if e.Err != nil {
+		out += ": " + s.Message(e.Err)
 	}
-	return head + ": " + msg
+	return out
 }
 
 // Unwrap returns the cause.

@@ -15,6 +15,7 @@ const (
 	BoolValue             // true/false given as a value (`-x true`, the recipe's form)
 	Int                   // a whole number
 	Duration              // a Go duration such as 30s
+	Path                  // a file or directory (the action resolves it against the workspace)
 )
 
 // Mode is a set of action modes that read an input.
@@ -115,7 +116,7 @@ func (o *Option) FlagNames() string {
 // back-quoted first so that flag.PrintDefaults names the value.
 func (o *Option) Usage() string {
 	doc := strings.ReplaceAll(CLI.Expand(o.Doc), "`", "")
-	if o.Arg != "" && (o.Kind == String || o.Kind == List || o.Kind == BoolValue) {
+	if o.Arg != "" && o.Kind != Bool {
 		return "`" + o.Arg + "` " + doc
 	}
 	return doc

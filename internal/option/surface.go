@@ -16,7 +16,7 @@ const (
 
 // Name is how s spells the option called name: its flag on the CLI, its
 // input in the action, else the first environment variable that supplies
-// it, else the bare name.
+// it, else the bare name (the action never prints flag text).
 func (s Surface) Name(name string) string {
 	o := Lookup(name)
 	switch {
@@ -28,9 +28,10 @@ func (s Surface) Name(name string) string {
 		return o.Name
 	case len(o.Env) > 0:
 		return o.Env[0]
-	case o.Flag != "":
-		return o.FlagNames()
+	case s == CLI:
+		return o.Name
 	}
+	// The action never spells a flag, even for an option only the CLI has.
 	return o.Name
 }
 
