@@ -22,7 +22,7 @@ var Table = []Option{
 	{Name: "esxi-version", Short: "v", Flag: "esxi-version", Commands: build, Input: ModeBuild, Arg: "VERSION",
 		Doc: "ESXi version for the service name. Default: detected from the ISO."},
 	{Name: "image-url-prefix", Short: "p", Flag: "image-url-prefix", Commands: buildPublish, Input: ModeBuild, Arg: "URL",
-		Doc: "URL of the directory the ISO is served from: `secure_url` is `<prefix>/<ISO name>`. Required in build mode unless `{s3-bucket}` or `{publish-dir}` is set."},
+		Doc: "URL of the directory the ISO is served from: `secure_url` is `<prefix>/<ISO name>`. Needed unless `{s3-bucket}` or `{publish-dir}` is set."},
 	{Name: "public-url-prefix", Flag: "public-url-prefix", Commands: buildPublish, Input: ModeBuild, Arg: "URL",
 		Doc: "With `{s3-bucket}`: URL of the bucket root as the controller reaches it (CDN, website endpoint), `secure_url` is `<prefix>/<key>`; with `{publish-dir}`: URL of the directory. Default for S3: derived from `{s3-endpoint}`, `{s3-region}`, `{s3-bucket}` and the key."},
 	{Name: "s3-bucket", Flag: "s3-bucket", Commands: buildPublish, Input: ModeBuild, Arg: "BUCKET",

@@ -123,12 +123,7 @@ func rootPassword(v option.Values, getenv func(string) string) (pw, error) {
 		}
 		return pw{hash: v["root-password-hash"]}, nil
 	case len(given) == 1 && given[0] == "root-password-file":
-		b, err := os.ReadFile(v["root-password-file"])
-		if err != nil {
-			return pw{}, &option.Error{Option: "root-password-file", Err: err}
-		}
-		line, _, _ := strings.Cut(string(b), "\n")
-		return pw{clear: secret.New(strings.TrimRight(line, "\r"))}, nil
+		return pw{file: v["root-password-file"]}, nil
 	}
 	if p := v.FromEnv("root-password", getenv); p != "" {
 		return pw{clear: secret.New(p)}, nil
@@ -137,15 +132,24 @@ func rootPassword(v option.Values, getenv func(string) string) (pw, error) {
 		Fix: "set ESXI_ROOT_PASSWORD, or give {root-password-hash}, {root-password-file} or {root-password}"}
 }
 
-// pw is a resolved root password: a hash given as it is, or a password to hash.
+// pw is a resolved root password: a hash given as it is, a file whose first
+// line is the password (read once the values are known good), or a password.
 type pw struct {
-	hash  string
-	clear secret.String
+	hash, file string
+	clear      secret.String
 }
 
 func rootHash(p pw) (string, error) {
-	if p.hash != "" {
+	switch {
+	case p.hash != "":
 		return p.hash, nil
+	case p.file != "":
+		b, err := os.ReadFile(p.file)
+		if err != nil {
+			return "", &option.Error{Option: "root-password-file", Err: err}
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		p.clear = secret.New(strings.TrimRight(line, "\r"))
 	}
 	return service.HashPassword(p.clear, nil)
 }
