@@ -266,9 +266,3 @@ func (f *optionFlag) Set(s string) error {
 
 // IsBoolFlag makes a Bool option a switch (--replace, no value).
 func (f *optionFlag) IsBoolFlag() bool { return f.o != nil && f.o.Kind == option.Bool }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -23,7 +23,7 @@ import (
 
 // runCmd runs one command as Main does and returns its error (the whole
 // chain, before report flattens it), its exit code and stderr.
-func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...string) (error, int, string) {
+func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...string) (int, string, error) {
 	t.Helper()
 	var stderr bytes.Buffer
 	e := &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, Progress: progress.Discard}
@@ -31,11 +31,11 @@ func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...st
 		if c.name == args[0] {
 			err := runProtected(ctx, &c, e, args[1:])
 			code := report(&stderr, &c, err, false)
-			return err, code, stderr.String()
+			return code, stderr.String(), err
 		}
 	}
 	t.Fatalf("no command %s", args[0])
-	return nil, 0, ""
+	return 0, "", nil
 }
 
 // Every user-facing error class keeps its typed cause through the whole
@@ -100,7 +100,7 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 			`error: -x/--skip-test: "maybe" is not true or false (fix: write true or false)`},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err, code, stderr := runCmd(t, t.Context(), tc.env, tc.args...)
+			code, stderr, err := runCmd(t, t.Context(), tc.env, tc.args...)
 			require.Error(t, err)
 			tc.check(t, err)
 			require.Equal(t, tc.code, code, stderr)
@@ -114,7 +114,7 @@ func TestInterruptExits130(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	out := filepath.Join(t.TempDir(), "r.iso")
-	err, code, stderr := runCmd(t, ctx, nil, "remaster", "-i", sampletest.Small(t), "-o", out)
+	code, stderr, err := runCmd(t, ctx, nil, "remaster", "-i", sampletest.Small(t), "-o", out)
 	require.ErrorIs(t, err, context.Canceled)
 	require.Equal(t, ExitInterrupted, code)
 	require.Equal(t, "error: interrupted\n", stderr)
