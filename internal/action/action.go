@@ -4,18 +4,21 @@
 // delivers the result as step outputs, the job summary, a sticky pull request
 // comment (package comment) and a workflow artifact (package artifact).
 //
-// Order of work in [Main]: read inputs; ::add-mask:: every secret before any
-// other output; validate; pick the mode; run; write outputs, summary,
-// comment and artifact. Nothing under Main exits the process.
+// Order of work in [Main]: read inputs (through the option table);
+// ::add-mask:: every secret before any other output; pick the mode; build and
+// validate the options with pipeline.NewBuild, as the CLI does (the root
+// password's hash is masked as soon as it exists); run; write outputs,
+// summary, comment and artifact. Nothing under Main exits the process.
 //
-// Build mode is pipeline.Build (remaster → service YAML → publish → verify).
+// Build mode is pipeline.Build (fetch a remote ISO → remaster → publish →
+// service YAML → verify), plus the delivery of outputs, summary, comment and
+// artifact.
 // Preview mode needs no cloud credentials and is safe for pull requests from
 // forks: it lints the kickstart, renders it for every sample host and diffs
 // the template and each rendered kickstart against the pull request's base.
 //
-// Size: about 1,400 lines, over the ~800-line guide: the preview (checkout or
-// contents API, diffs) and the summary fitting are each a file of their own;
-// the comment and artifact protocols live in subpackages.
+// Over the ~800-line guide because the preview (checkout or contents API,
+// diffs) lives here until it moves to a package of its own.
 package action
 
 import (

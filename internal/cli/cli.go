@@ -3,8 +3,8 @@
 // progress, warnings and errors on stderr, and decides the exit code. It holds no
 // domain logic of its own.
 //
-// Size: about 1,000 lines, over the ~800-line guide, because it is one small
-// file per command (remaster.go, build.go, publish.go, kickstart.go, ...).
+// Over the ~800-line guide because it is one small file per command
+// (remaster.go, build.go, publish.go, kickstart.go, ...).
 package cli
 
 import (

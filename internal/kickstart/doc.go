@@ -14,7 +14,6 @@
 // and cannot know what is on a given machine (disk names, NICs) or whether a
 // %pre/%post/%firstboot script works.
 //
-// Size: about 1,900 lines, over the ~800-line guide, because half of it is the
-// installer's language as data (commands.go: every command and option) and
-// its tokeniser; the template side alone is small.
+// Over the ~800-line guide because half of it is the installer's language as
+// data (commands.go: every command and option) and its tokeniser.
 package kickstart
