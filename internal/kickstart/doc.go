@@ -9,7 +9,7 @@
 //
 // The package does not build service YAMLs or hash passwords (package service
 // does), and it never runs the installer: [Check] implements the kickstart
-// language as documented in esxi-kickstart-language.md (the installer's
+// language as the ESXi 7.0/8.0 installer (weasel) reads it (its shlex
 // tokeniser, sections, commands and their options, its errors and warnings),
 // and cannot know what is on a given machine (disk names, NICs) or whether a
 // %pre/%post/%firstboot script works.
