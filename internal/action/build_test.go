@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/action"
+	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 )
 
@@ -164,4 +165,29 @@ func TestOutputValuesCannotAddOutputs(t *testing.T) {
 	}
 	require.NotContains(t, res.outputs, "artifact-id")
 	require.NotContains(t, res.outputs, "comment-url")
+}
+
+// The inputs that mirror the rest of build's flags reach the build, and the
+// build's log names no CLI flag, skip reasons included.
+func TestBuildInputsMirrorTheFlagsAndTheLogNamesNoFlag(t *testing.T) {
+	r := buildRunner(t)
+	r.input("kernelopt-add", "allowLegacyCPU=true\nsystemMediaSize=min").input("algorithm", "sha512sum").input("skip-ssl-verify", "true")
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+
+	y, err := os.ReadFile(filepath.Join(r.workspace, res.outputs["service-yml"]))
+	require.NoError(t, err)
+	svc, err := service.Parse(y)
+	require.NoError(t, err)
+	require.Equal(t, "sha512sum", svc.Files[0].Algorithm)
+	require.True(t, svc.Files[0].SkipSSLVerify)
+	info, err := remaster.Inspect(filepath.Join(r.workspace, res.outputs["iso-path"]))
+	require.NoError(t, err)
+	for _, c := range info.Configs {
+		require.Contains(t, c.Kernelopt, "allowLegacyCPU=true systemMediaSize=min", c.Path)
+	}
+
+	require.Contains(t, res.stdout, "• publishing ISO: skipped (no s3-bucket or publish-dir)\n")
+	require.Contains(t, res.stdout, "• verifying published ISO: skipped (skip-verify true)\n")
+	require.NotRegexp(t, `(^|[\s(])--?[a-z]`, res.stdout, "the action's log names inputs, not flags")
 }
