@@ -44,7 +44,7 @@ var Table = []Option{
 	{Name: "root-password-file", Flag: "root-password-file", Commands: build, Input: ModeBuild, Kind: Path, Arg: "FILE",
 		Doc: "File whose first line is the ESXi root password."},
 	{Name: "root-password", Short: "r", Flag: "root-password", Commands: build, Input: ModeBuild, Secret: true, Env: []string{"ESXI_ROOT_PASSWORD"}, Arg: "PASSWORD",
-		Doc: "ESXi root password, hashed with a fresh salt; only the hash leaves the process. The flag is visible in the process list: prefer `ESXI_ROOT_PASSWORD`."},
+		Doc: "ESXi root password, hashed with a fresh salt; only the hash leaves the process. As a CLI flag it is visible in the process list: prefer `ESXI_ROOT_PASSWORD` there."},
 	{Name: "kickstart", Flag: "kickstart", Commands: build, Input: ModeAll, Kind: Path, Arg: "FILE",
 		Doc: "Kickstart template. Default: the built-in `templates/kickstart.cfg.tmpl`."},
 	{Name: "service-template", Flag: "service-template", Commands: build, Input: ModeBuild, Kind: Path, Arg: "FILE",
