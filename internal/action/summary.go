@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 )
 
@@ -63,9 +64,9 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	var b strings.Builder
 	b.WriteString("### esxi-byoi: ESXi image service\n\n")
 	if runErr != nil {
-		msg := j.forReader(runErr.Error())
+		msg := j.forReader(option.Action.Message(runErr))
 		if h := pipeline.Hint(runErr); h != "" {
-			msg += "\nfix: " + j.forReader(h)
+			msg += "\nfix: " + j.forReader(option.Action.Expand(h))
 		}
 		b.WriteString("> [!CAUTION]\n> The build failed.\n\n" + fence(msg, "text") + "\n")
 	}
@@ -160,8 +161,8 @@ func (j *job) withoutRootpw(ks string) string {
 		out = append(out, l)
 	}
 	s := strings.Join(out, "")
-	if j.hash != "" {
-		s = strings.ReplaceAll(s, j.hash, "***")
+	if j.opts.RootHash != "" {
+		s = strings.ReplaceAll(s, j.opts.RootHash, "***")
 	}
 	return s
 }
@@ -169,11 +170,14 @@ func (j *job) withoutRootpw(ks string) string {
 // survivesMasking reports whether the runner's masking would leave text as
 // it is: no secret of this run, nor any of its three base64 forms, in it.
 func (j *job) survivesMasking(text string) bool {
-	secrets := []string{j.hash}
-	for _, i := range Inputs {
-		if i.Secret {
-			secrets = append(secrets, j.in[i.Name])
+	secrets := []string{j.opts.RootHash}
+	for _, o := range option.Inputs() {
+		if o.Secret {
+			secrets = append(secrets, j.in[o.Name])
 		}
+	}
+	for _, k := range secretEnv {
+		secrets = append(secrets, j.h.Getenv(k))
 	}
 	for _, s := range secrets {
 		if s == "" {
@@ -195,15 +199,10 @@ func (j *job) survivesMasking(text string) bool {
 	return true
 }
 
-// forReader rewrites a message for the summary and the annotations: the
-// action's input names instead of CLI flags, no flag the action lacks, and
-// paths relative to the workspace instead of the container's.
+// forReader makes a message, already spelled for the action (option names
+// as inputs), fit for the summary and the annotations: paths relative to the
+// workspace instead of the container's.
 func (j *job) forReader(msg string) string {
-	msg = inputFlags(msg)
-	for _, f := range []string{" or --publish-dir", "--publish-dir or ", " (or -p)"} {
-		msg = strings.ReplaceAll(msg, f, "")
-	}
-	msg = strings.ReplaceAll(msg, "-x true", "skip-verify: true")
 	if j.workspace != "" && j.workspace != "/" {
 		msg = strings.ReplaceAll(msg, strings.TrimRight(j.workspace, "/")+"/", "")
 	}
@@ -232,7 +231,7 @@ func previewSummary(j *job, p *preview) []string {
 		sections = append(sections, "#### Lint problems\n\n"+fence(t.String(), "text")+"\n")
 	}
 	if p.noDiff != "" {
-		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(p.noDiff))+"\n\n")
+		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(option.Action.Expand(p.noDiff)))+"\n\n")
 		return sections
 	}
 	head := fmt.Sprintf("#### Changes against the base %s\n\n", code(short(p.base)))

@@ -13,7 +13,7 @@
 // write ISO images; package remaster finds the files and package iso patches
 // them.
 //
-// The format follows the ESXi loader as observed (see esxi-byoi-facts.md §3):
+// The format follows the ESXi loader as observed on VMware's installer media:
 // lines split on '\n', '\r' is whitespace, blank lines and '#' comments are
 // ignored, the key is the text before the first '=' compared
 // case-insensitively, and a later duplicate key wins.

@@ -13,8 +13,8 @@
 // Specs: ECMA-119 (ISO 9660), El Torito 1.0, Joliet, IEEE P1282 (Rock Ridge)
 // and SUSP; the boot-info-table is genisoimage's/isolinux's.
 //
-// Size: about 1,500 lines, over the ~800-line guide. Reading and patching share
-// the record positions the walker collects, so they stay in one package; each
-// on-disk structure has its own file (image.go descriptors, dirrecord.go
-// records, eltorito.go boot catalog, patch.go changes, diskfs.go go-diskfs).
+// Over the ~800-line guide because reading and patching share the record
+// positions the walker collects; each on-disk structure has its own file
+// (image.go descriptors, dirrecord.go records, eltorito.go boot catalog,
+// patch.go changes, diskfs.go go-diskfs).
 package iso

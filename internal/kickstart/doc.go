@@ -25,8 +25,7 @@
 // know what is on a given machine (disk names, NICs). Busybox script bodies
 // are parsed (mvdan.cc/sh) but not run; python bodies are not checked.
 //
-// Size: about 2,500 lines, over the ~800-line guide, because most of it is the
-// installer's language as data (commands.go: every command and option) and
-// its checks (ksfile.go, network.go, rootpw.go, script.go, placeholders.go);
-// the template side alone is small.
+// Over the ~800-line guide because most of it is the installer's language as
+// data (commands.go: every command and option) and its checks (ksfile.go,
+// network.go, rootpw.go, script.go, placeholders.go); the template side is small.
 package kickstart

@@ -9,8 +9,10 @@ import (
 // letter included: the installer logs shlex's message, and a user searching
 // the installer's log (or the web) for it should find the same words.
 var (
+	//lint:ignore ST1005 shlex's own wording, capital letter included, is what the installer prints
 	errNoClosingQuote = errors.New("No closing quotation")
-	errNoEscapedChar  = errors.New("No escaped character")
+	//lint:ignore ST1005 shlex's own wording, capital letter included, is what the installer prints
+	errNoEscapedChar = errors.New("No escaped character")
 )
 
 // splitLine tokenises one kickstart line as the ESXi installer does, with

@@ -19,7 +19,7 @@ type Upload struct{}
 func (Upload) String() string { return "publishing ISO" }
 
 func (Upload) Skip(st *State) (string, bool) {
-	return "no --s3-bucket or --publish-dir", st.Opts.S3Bucket == "" && st.Opts.PublishDir == ""
+	return "no {s3-bucket} or {publish-dir}", st.Opts.S3Bucket == "" && st.Opts.PublishDir == ""
 }
 
 func (Upload) Run(ctx context.Context, st *State) error {

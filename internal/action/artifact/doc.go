@@ -29,6 +29,8 @@
 // The zip is deterministic (fixed modification time, files in the given
 // order), so the same files give the same hash on every run.
 //
-// The package does not retry (a failed upload is a warning for the caller),
-// read the environment, or print; a missing token or URL is [ErrNoRuntime].
+// Each request is retried on 429, 5xx and transient transport errors, as
+// GitHub's own artifact client does (retry.go); what still fails is a warning
+// for the caller. The package does not read the environment or print; a
+// missing token or URL is [ErrNoRuntime].
 package artifact
