@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // DefaultAbortWindow is how long [S3.Publish] keeps trying to abort a failed
@@ -144,22 +145,18 @@ func (s *S3) head(ctx context.Context, bucket, key string) (*remote, error) {
 func (s *S3) abort(ctx context.Context, bucket, key, id string) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.AbortWindow)
 	defer cancel()
-	wait := 500 * time.Millisecond
-	for {
+	_, err := retry.Policy{Base: 500 * time.Millisecond, Max: 10 * time.Second}.Do(actx, func(int) error {
 		_, err := s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: &id})
 		var nu *types.NoSuchUpload
-		if err == nil || errors.As(err, &nu) || apiCode(err) == "NoSuchUpload" {
+		if errors.As(err, &nu) || apiCode(err) == "NoSuchUpload" {
 			return nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-actx.Done():
-			t.Stop()
-			return classify("abort upload of", URI(bucket, key), bucket, s.cfg.Endpoint, err)
-		case <-t.C:
-		}
-		wait = min(2*wait, 10*time.Second)
+		return err
+	})
+	if err != nil {
+		return classify("abort upload of", URI(bucket, key), bucket, s.cfg.Endpoint, err)
 	}
+	return nil
 }
 
 // transfer returns a transfer manager for one upload.
