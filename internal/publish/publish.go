@@ -31,4 +31,8 @@ type Object struct {
 	Size    int64   `json:"size"`
 	SHA256  string  `json:"sha256"`
 	Outcome Outcome `json:"outcome"`
+	// Raced is set with SkippedIdentical when this run uploaded the ISO but
+	// another writer had published the same bytes first (the store kept
+	// theirs): the outcome is the same, the work done was not.
+	Raced bool `json:"raced,omitempty"`
 }

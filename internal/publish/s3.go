@@ -15,6 +15,7 @@ import (
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/retry"
@@ -59,6 +60,10 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	// other client fails with "unable to add custom RootCAs HTTPClient".
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(apply)),
+		// The SDK logs to stderr by itself ("SDK … WARN failed to discard
+		// remaining HTTP response body" after a Ctrl-C): our errors say what
+		// happened, in one line.
+		config.WithLogger(logging.Nop{}),
 	}
 	region := cfg.Region
 	if region == "" && cfg.Endpoint != "" {

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -402,23 +400,16 @@ func TestCancelledUploadIsAborted(t *testing.T) {
 func TestStoreWithoutConditionalWritesFallsBack(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.SetEnv(t)
-	up, err := url.Parse(srv.Endpoint)
-	require.NoError(t, err)
-	rp := httputil.NewSingleHostReverseProxy(up)
-	rp.Transport = &http.Transport{TLSClientConfig: srv.TLSConfig()}
 	var refused atomic.Int32
-	ca := tlstest.NewCA(t, "proxy CA")
-	proxy := tlstest.NewServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("If-None-Match") != "" {
-			refused.Add(1)
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusNotImplemented)
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>`)
-			return
+	proxy := srv.Proxy(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("If-None-Match") == "" {
+			return false
 		}
-		rp.ServeHTTP(w, r)
-	}), "127.0.0.1")
-	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.URL, PathStyle: true, CAFile: ca.WriteFile(t)})
+		refused.Add(1)
+		s3test.ErrorAnswer(w, r, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
+		return true
+	})
+	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.Endpoint, PathStyle: true, CAFile: proxy.CAFile})
 	require.NoError(t, err)
 
 	f := newISO(t, 11<<20)
