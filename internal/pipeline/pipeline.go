@@ -183,14 +183,17 @@ type State struct {
 	Service *service.Service // set by RenderService
 	Check   *verify.Result   // set by Verify
 
-	s3       *publish.S3 // made on first use by Fetch or Upload
+	s3       *publish.S3 // made on first use by Fetch (s3:// source)
 	cleanups []func()    // run by Run at the end, success or not
+
+	pub publish.Publisher // made on first use by Preflight (or Upload)
 }
 
 // Build is the recipe's one-shot: fetch, remaster, publish, render the YAML,
 // verify.
 func Build() []Stage {
 	return []Stage{
+		Preflight{},     // first: a wrong CA or a missing bucket is found before any download or remaster
 		Fetch{},         // only for an https:// or s3:// -i: the vendor ISO on local disk
 		Remaster{},      // everything after needs the ISO's size and digest
 		Upload{},        // before the YAML: a refused publish leaves no YAML pointing at other bytes
@@ -202,6 +205,8 @@ func Build() []Stage {
 // Publish is `esxi-byoi publish ISO`: hash the existing ISO, publish, verify.
 func Publish() []Stage {
 	return []Stage{
+		// Preflight: before hashing a large ISO, the destination is there and trusted.
+		Preflight{},
 		Digest{}, // one read for the sha256 HEAD compares and the metadata holds
 		Upload{}, // a second read, streamed in parts
 		Verify{}, // as the controller will
