@@ -44,7 +44,8 @@ func TestEveryPublishHintIsInTheREADME(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	for _, h := range []string{publish.HintBucket, publish.HintAccess, publish.HintCredentials, publish.HintConflict,
-		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan} {
+		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan,
+		publish.HintKeyIsDirectory, publish.HintKeyRefused} {
 		require.True(t, strings.Contains(string(readme), h), "README.md lacks the hint %q", h)
 	}
 }
