@@ -23,7 +23,7 @@ COPY internal ./internal
 COPY templates ./templates
 ARG VERSION=dev
 # The same static build as scripts/test.sh: no cgo, no paths of this machine.
-RUN go build -trimpath -ldflags "-s -w -X github.com/esxi-byoi/esxi-byoi/internal/cli.Version=${VERSION}" \
+RUN go build -trimpath -ldflags "-s -w -X github.com/esxi-byoi/esxi-byoi/internal/version.Version=${VERSION}" \
       -o /out/esxi-byoi ./cmd/esxi-byoi \
  && /out/esxi-byoi version
 

@@ -31,12 +31,10 @@ import (
 	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/action/artifact"
-	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
-	"github.com/esxi-byoi/esxi-byoi/internal/secret"
-	"github.com/esxi-byoi/esxi-byoi/internal/service"
 	"github.com/esxi-byoi/esxi-byoi/internal/source"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
@@ -60,9 +58,9 @@ func Main(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	}()
 	h := NewHost(getenv, stdout)
 	in := readInputs(h)
-	for _, i := range Inputs {
-		if i.Secret {
-			h.Mask(in[i.Name])
+	for _, o := range option.Inputs() {
+		if o.Secret {
+			h.Mask(in[o.Name])
 		}
 	}
 	for _, k := range secretEnv {
@@ -92,22 +90,38 @@ func report(h Host, err error) int {
 		}
 		return ExitBug
 	}
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for _, e := range errs {
-		a := Annotation{Level: "error", Msg: e.Error()}
+	for _, e := range splitJoined(err) {
+		a := Annotation{Level: "error", Msg: option.Action.Message(e)}
 		var ie *InputError
 		if errors.As(e, &ie) {
 			a.Title = "input " + ie.Input
+		} else if oe := option.Find(e); oe != nil && option.Lookup(oe.Option) != nil && option.Lookup(oe.Option).Input != 0 {
+			a.Title = "input " + oe.Option
 		}
 		if hint := pipeline.Hint(e); hint != "" {
-			a.Msg += " (fix: " + inputFlags(hint) + ")"
+			a.Msg += " (fix: " + option.Action.Expand(hint) + ")"
 		}
 		h.Annotate(a)
 	}
 	return ExitFailure
+}
+
+// splitJoined returns the problems joined in err (options the pipeline
+// refused, or errors.Join), one annotation each.
+func splitJoined(err error) []error {
+	var ie *pipeline.InvalidError
+	if errors.As(err, &ie) {
+		err = ie.Err
+	}
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return []error{err}
+	}
+	var out []error
+	for _, e := range j.Unwrap() {
+		out = append(out, splitJoined(e)...)
+	}
+	return out
 }
 
 // errLint fails a preview whose kickstart has lint errors, after delivery.
@@ -121,8 +135,7 @@ type job struct {
 	mode      string // build | preview
 	comment   string // auto | always | never
 	workspace string
-	hash      string // root password hash (build mode)
-	opts      pipeline.Options
+	opts      pipeline.Options  // build mode
 	out       map[string]string // step outputs
 }
 
@@ -133,9 +146,6 @@ func newJob(h Host, in inputs) (*job, error) {
 	var errs []error
 	mode := in.oneOf("mode", []string{"auto", "build", "preview"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
-	for _, b := range []string{"s3-path-style", "skip-verify", "replace"} {
-		in.flag(b, &errs)
-	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
 		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
 			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
@@ -152,28 +162,11 @@ func newJob(h Host, in inputs) (*job, error) {
 		return nil, err
 	}
 	if j.mode == "build" {
-		if err := in.needBuild(h.Getenv); err != nil {
+		if err := j.buildOptions(); err != nil {
 			return nil, err
 		}
-		if j.hash, err = j.rootHash(); err != nil {
-			return nil, err
-		}
-		h.Mask(j.hash)
 	}
 	return j, nil
-}
-
-// rootHash returns the hash input, or hashes root-password (else the
-// environment's ESXI_ROOT_PASSWORD) with a fresh salt.
-func (j *job) rootHash() (string, error) {
-	if h := j.in["root-password-hash"]; h != "" {
-		if err := service.ValidHash(h); err != nil {
-			return "", &InputError{"root-password-hash", err.Error(), "give a SHA-512 crypt hash: openssl passwd -6"}
-		}
-		return h, nil
-	}
-	pw := orDefault(j.in["root-password"], j.h.Getenv("ESXI_ROOT_PASSWORD"))
-	return service.HashPassword(secret.New(pw), nil)
 }
 
 // abs resolves p against the workspace (the container's working directory).
@@ -198,10 +191,7 @@ func (j *job) run(ctx context.Context) error {
 }
 
 func (j *job) build(ctx context.Context) error {
-	if err := j.buildOptions(); err != nil {
-		return err
-	}
-	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log()}
+	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log(), Surface: option.Action}
 	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
 	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
 	if st.ISO != nil {
@@ -231,37 +221,19 @@ func (j *job) build(ctx context.Context) error {
 	return runErr
 }
 
-// buildOptions turns the inputs into validated pipeline options.
+// buildOptions turns the inputs into validated pipeline options through
+// pipeline.NewBuild, as the CLI does its flags: the ISO and the service YAML
+// go to output-dir, named after the vendor ISO. The root password's hash is
+// masked as soon as it exists.
 func (j *job) buildOptions() error {
-	in := j.in
-	src := in["iso"]
-	base := source.Name(src)
+	v := j.in.values(option.ModeBuild, j.abs)
+	base := source.Name(j.in["iso"])
 	name := strings.TrimSuffix(base, path.Ext(base)) + "-BareMetal"
-	dir := j.abs(in["output-dir"])
-	var errs []error
-	o := pipeline.Options{
-		Input: j.abs(src), Output: filepath.Join(dir, name+".iso"), ServiceOut: filepath.Join(dir, name+".yml"),
-		Version: in["esxi-version"], URLPrefix: in["image-url-prefix"], Algorithm: "sha256sum",
-		CAFile: j.abs(in["ca-file"]), SkipVerify: in.flag("skip-verify", &errs),
-		S3Bucket: in["s3-bucket"], S3Prefix: in["s3-prefix"], S3Endpoint: in["s3-endpoint"], S3Region: orDefault(in["s3-region"], orDefault(j.h.Getenv("AWS_REGION"), j.h.Getenv("AWS_DEFAULT_REGION"))),
-		S3PathStyle: in.flag("s3-path-style", &errs), PublicURLPrefix: in["public-url-prefix"], Replace: in.flag("replace", &errs),
-	}
-	if err := o.Validate(); err != nil {
-		return flagErrors(err)
-	}
-	ks, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
+	dir := j.abs(j.in["output-dir"])
+	v["output"], v["service"] = filepath.Join(dir, name+".iso"), filepath.Join(dir, name+".yml")
+	o, err := pipeline.NewBuild(v, j.h.Getenv)
+	j.h.Mask(o.RootHash)
 	if err != nil {
-		return err
-	}
-	if o.Kickstart, err = kickstart.SubstituteRootpw(ks, j.hash); err != nil {
-		return &InputError{"kickstart", err.Error(), "keep the line `rootpw --iscrypted " + kickstart.RootpwPlaceholder + "` in the template"}
-	}
-	if in["service-template"] != "" {
-		if o.Template, err = j.readOr("service-template", ""); err != nil {
-			return err
-		}
-	}
-	if o.Date, err = service.BuildDate(j.h.Getenv); err != nil {
 		return err
 	}
 	j.opts = o

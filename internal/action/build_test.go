@@ -88,10 +88,11 @@ func TestBuildModeNamesEveryMissingInput(t *testing.T) {
 				titles[a.props] = a.msg
 			}
 			require.Contains(t, titles, "title=input iso")
-			require.Contains(t, titles["title=input iso"], "required in build mode")
-			require.Contains(t, titles["title=input iso"], "fix: set `iso:`")
+			require.Contains(t, titles["title=input iso"], "input iso: required")
+			require.Contains(t, titles["title=input iso"], "fix: give iso: the vendor ISO")
 			require.Contains(t, titles, "title=input image-url-prefix")
-			require.Contains(t, titles, "title=input root-password-hash")
+			require.Contains(t, titles, "title=input root-password")
+			require.Contains(t, titles["title=input root-password"], "no root password (fix: set ESXI_ROOT_PASSWORD, or give root-password-hash, root-password-file or root-password)")
 			require.Empty(t, res.outputs)
 		})
 	}
@@ -104,13 +105,13 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 	}{
 		"mode":     {map[string]string{"mode": "deploy"}, `input mode: "deploy" is not one of auto, build, preview`},
 		"comment":  {map[string]string{"comment": "sometimes"}, `input comment: "sometimes" is not one of auto, always, never`},
-		"bool":     {map[string]string{"replace": "yes"}, `input replace: "yes" is not a boolean (fix: write true or false)`},
+		"bool":     {map[string]string{"replace": "yes"}, `input replace: "yes" is not true or false (fix: write true or false)`},
 		"outside":  {map[string]string{"output-dir": "../elsewhere"}, "input output-dir: must be a path inside the workspace"},
 		"hash":     {map[string]string{"root-password": "", "root-password-hash": "$1$abc$def"}, "input root-password-hash"},
-		"both":     {map[string]string{"root-password-hash": "$6$x$" + strings.Repeat("y", 86)}, "input root-password: set together with root-password-hash"},
-		"endpoint": {map[string]string{"s3-bucket": "b", "s3-endpoint": "http://s3.lab"}, `input s3-endpoint "http://s3.lab": want an https:// URL`},
+		"both":     {map[string]string{"root-password-hash": "$6$x$" + strings.Repeat("y", 86)}, "input root-password: given together with root-password-hash (fix: give one of root-password-hash, root-password-file and root-password)"},
+		"endpoint": {map[string]string{"s3-bucket": "b", "s3-endpoint": "http://s3.lab"}, `input s3-endpoint: "http://s3.lab": want an https:// URL`},
 		"two URLs": {map[string]string{"s3-bucket": "b", "s3-region": "r", "public-url-prefix": "https://cdn"},
-			"input image-url-prefix and input public-url-prefix: give one of them"},
+			"input public-url-prefix: give image-url-prefix or public-url-prefix, not both"},
 		"plain http ISO": {map[string]string{"iso": "http://media.example.com/esxi.iso"}, "plain http is not accepted (fix: use https://, or s3://bucket/key)"},
 		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
 	} {

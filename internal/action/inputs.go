@@ -1,55 +1,18 @@
 package action
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 )
 
-// Input is one input of action.yml. [Inputs] is the single table that input
-// parsing, action.yml and the README reference are checked against.
-type Input struct {
-	Name    string // kebab-case, as in action.yml; read from INPUT_<NAME>
-	Flag    string // the `esxi-byoi build` flag it mirrors; "" when the action alone has it
-	Default string // used when the input is empty, and action.yml's default
-	// YAMLDefault replaces Default in action.yml when the default is an
-	// expression only the runner can evaluate.
-	YAMLDefault string
-	Secret      bool   // masked before anything else is printed
-	Need        string // "build": required in build mode; "" optional
-	Doc         string
-}
-
-// Output is one output of action.yml.
+// Output is one output of action.yml. The inputs are the options of
+// option.Table whose Input is set: that one table feeds the input reader,
+// action.yml and the README reference (reference_test.go holds them
+// together).
 type Output struct{ Name, Doc string }
-
-// Inputs is the table of inputs, in action.yml order.
-var Inputs = []Input{
-	{Name: "iso", Flag: "-i/--iso", Need: "build", Doc: "Vendor ESXi installer ISO: a path in the workspace, an `https://` URL, or `s3://bucket/key` (read with the job's AWS credentials)."},
-	{Name: "esxi-version", Flag: "-v/--esxi-version", Doc: "ESXi version for the service name. Default: detected from the ISO."},
-	{Name: "image-url-prefix", Flag: "-p/--image-url-prefix", Doc: "URL of the directory the ISO is served from: `secure_url` is `<prefix>/<ISO name>`. Required in build mode unless `s3-bucket` is set."},
-	{Name: "public-url-prefix", Flag: "--public-url-prefix", Doc: "With `s3-bucket`: URL of the bucket root as the controller reaches it (CDN, website endpoint); `secure_url` is `<prefix>/<key>`. Default: derived from `s3-endpoint`, `s3-region`, `s3-bucket` and the key."},
-	{Name: "s3-bucket", Flag: "--s3-bucket", Doc: "Publish the ISO to this S3 (or S3-compatible) bucket with the job's AWS credentials. An object with different bytes at the same key is never replaced unless `replace` is true."},
-	{Name: "s3-prefix", Flag: "--s3-prefix", Doc: "Key prefix in `s3-bucket`; the key is `<prefix>/<ISO name>`."},
-	{Name: "s3-endpoint", Flag: "--s3-endpoint", Doc: "HTTPS endpoint of an S3-compatible store. Default: AWS."},
-	{Name: "s3-region", Flag: "--s3-region", Doc: "Region of `s3-bucket`. Default: `AWS_REGION` (or `AWS_DEFAULT_REGION`) of the job."},
-	{Name: "s3-path-style", Flag: "--s3-path-style", Default: "false", Doc: "`true` for path-style bucket addressing (most S3-compatible stores)."},
-	{Name: "ca-file", Flag: "--ca-file", Doc: "PEM bundle of extra CAs trusted for the ISO download, the S3 endpoint and verification."},
-	{Name: "root-password-hash", Flag: "--root-password-hash", Secret: true, Doc: "SHA-512 crypt hash (`$6$...`) of the ESXi root password; the safest secret to store. Build mode needs this or `root-password`."},
-	{Name: "root-password", Flag: "-r/--root-password", Secret: true, Doc: "ESXi root password; hashed with a fresh salt, and only the hash leaves the step."},
-	{Name: "kickstart", Flag: "--kickstart", Doc: "Kickstart template in the repository. Default: the built-in `templates/kickstart.cfg.tmpl`."},
-	{Name: "service-template", Flag: "--service-template", Doc: "Service YAML template. Default: the built-in `templates/service.yml.tmpl`."},
-	{Name: "hosts", Flag: "--hosts", Doc: "Directory of sample hosts (hostdef-v3 YAML) the kickstart is linted and rendered against. Default: the built-in `templates/hosts`."},
-	{Name: "output-dir", Default: "esxi-byoi-out", Doc: "Directory, relative to the workspace, for the ISO, the service YAML and rendered kickstarts."},
-	{Name: "skip-verify", Flag: "-x/--skip-test", Default: "false", Doc: "`true` skips downloading `secure_url` to verify it (for an ISO you publish later)."},
-	{Name: "replace", Flag: "--replace", Default: "false", Doc: "`true` allows replacing a published object that has different bytes."},
-	{Name: "mode", Default: "auto", Doc: "`build`, `preview` or `auto`: a tag push, `schedule` or `workflow_dispatch` builds; a pull request previews (lint, render, diff; no cloud credentials needed)."},
-	{Name: "comment", Default: "auto", Doc: "Sticky pull request comment: `auto` (previews), `always` (any run for a pull request) or `never`."},
-	{Name: "artifact-name", Default: "esxi-byoi", Doc: "Name of the workflow artifact with the service YAML (previews: the rendered kickstarts). Must be unique in the run."},
-	{Name: "github-token", YAMLDefault: "${{ github.token }}", Secret: true, Doc: "Token for the pull request comment and for reading the base of a pull request."},
-}
 
 // Outputs is the table of outputs, in action.yml order.
 var Outputs = []Output{
@@ -86,26 +49,14 @@ type inputs map[string]string
 
 func readInputs(h Host) inputs {
 	in := inputs{}
-	for _, i := range Inputs {
-		v := h.Input(i.Name)
+	for _, o := range option.Inputs() {
+		v := h.Input(o.Name)
 		if v == "" {
-			v = i.Default
+			v = o.Default
 		}
-		in[i.Name] = v
+		in[o.Name] = v
 	}
 	return in
-}
-
-// flag parses a YAML 1.2 core schema boolean, as the toolkit's getBooleanInput.
-func (in inputs) flag(name string, errs *[]error) bool {
-	switch in[name] {
-	case "true", "True", "TRUE":
-		return true
-	case "false", "False", "FALSE", "":
-		return false
-	}
-	*errs = append(*errs, &InputError{name, fmt.Sprintf("%q is not a boolean", in[name]), "write true or false"})
-	return false
 }
 
 func (in inputs) oneOf(name string, allowed []string, errs *[]error) string {
@@ -117,58 +68,22 @@ func (in inputs) oneOf(name string, allowed []string, errs *[]error) string {
 	return v
 }
 
-// needBuild checks the inputs that build mode requires.
-func (in inputs) needBuild(getenv func(string) string) error {
-	var errs []error
-	if in["iso"] == "" {
-		errs = append(errs, &InputError{"iso", "required in build mode",
-			"set `iso:` to the vendor ISO: a workspace path, an https:// URL or s3://bucket/key"})
-	}
-	if in["image-url-prefix"] == "" && in["s3-bucket"] == "" {
-		errs = append(errs, &InputError{"image-url-prefix", "required in build mode when s3-bucket is not set",
-			"set `image-url-prefix:` to the HTTPS URL the ISO will be served under, or `s3-bucket:` to publish it"})
-	}
-	switch {
-	case in["root-password-hash"] != "" && in["root-password"] != "":
-		errs = append(errs, &InputError{"root-password", "set together with root-password-hash",
-			"keep one of root-password-hash and root-password"})
-	case in["root-password-hash"] == "" && in["root-password"] == "" && getenv("ESXI_ROOT_PASSWORD") == "":
-		errs = append(errs, &InputError{"root-password-hash", "build mode needs the ESXi root password",
-			"set `root-password-hash: ${{ secrets.ESXI_ROOT_PASSWORD_HASH }}` (or root-password, or env ESXI_ROOT_PASSWORD)"})
-	}
-	return errors.Join(errs...)
-}
-
-// flagErrors returns the problems pipeline.Options.Validate found, each
-// naming the input instead of the CLI flag (the fix, when the error has
-// one, is kept: flagError unwraps to it).
-func flagErrors(err error) error {
-	errs := []error{err}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = j.Unwrap()
-	}
-	for i, e := range errs {
-		errs[i] = &flagError{e}
-	}
-	return errors.Join(errs...)
-}
-
-type flagError struct{ err error }
-
-func (e *flagError) Unwrap() error { return e.err }
-
-func (e *flagError) Error() string { return inputFlags(e.err.Error()) }
-
-// inputFlags rewrites the CLI flags named in msg as the inputs that set them.
-func inputFlags(msg string) string {
-	for _, i := range Inputs {
-		if i.Flag == "" {
+// values returns the inputs mode reads as option values, paths resolved by
+// abs (against the workspace), List inputs one item per line.
+func (in inputs) values(mode option.Mode, abs func(string) string) option.Values {
+	v := option.Values{}
+	for _, o := range option.Inputs() {
+		if o.Input&mode == 0 || in[o.Name] == "" {
 			continue
 		}
-		for _, f := range append([]string{i.Flag}, strings.Split(i.Flag, "/")...) { // "-p/--x", "-p", "--x"
-			re := regexp.MustCompile(`(^|[\s(])` + regexp.QuoteMeta(f) + `($|[\s):,])`)
-			msg = re.ReplaceAllString(msg, "${1}input "+i.Name+"${2}")
+		switch {
+		case o.Kind == option.List:
+			v[o.Name] = strings.Join(strings.Fields(in[o.Name]), "\n")
+		case o.Kind == option.Path:
+			v[o.Name] = abs(in[o.Name])
+		default:
+			v[o.Name] = in[o.Name]
 		}
 	}
-	return msg
+	return v
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 )
 
 // The diff is checked by the tool reviewers trust: patch(1) must turn a into
@@ -108,9 +110,16 @@ func TestStopCommandsWrapsUntrustedText(t *testing.T) {
 	require.Equal(t, "::stop-commands::tok\n::set-output name=a::b\n::tok-not::\n::tok::\n", log.String())
 }
 
-func TestInputFlagsNameTheInputs(t *testing.T) {
-	require.Equal(t, "input image-url-prefix is required (or publish with input s3-bucket or --publish-dir)",
-		inputFlags("-p/--image-url-prefix is required (or publish with --s3-bucket or --publish-dir)"))
-	require.Equal(t, "input image-url-prefix and input public-url-prefix: give one of them",
-		inputFlags("-p and --public-url-prefix: give one of them"))
+// The action names inputs, never CLI flags, in what the pipeline refused:
+// each problem its own annotation, titled with its input, with its fix.
+func TestReportNamesInputsNotFlags(t *testing.T) {
+	var log bytes.Buffer
+	h := NewHost(func(string) string { return "" }, &log)
+	o := pipeline.Options{Input: "http://x/a.iso", Output: "o.iso", ServiceOut: "o.yml", S3Prefix: "p", PublicURLPrefix: "https://h"}
+	require.Equal(t, ExitFailure, report(h, &pipeline.InvalidError{Err: o.Validate()}))
+	out := log.String()
+	require.Contains(t, out, "::error title=input iso::input iso: http://x/a.iso: plain http is not accepted (fix: use https://, or s3://bucket/key)\n")
+	require.Contains(t, out, "::error title=input public-url-prefix::input public-url-prefix: needs s3-bucket or publish-dir (without them, use image-url-prefix)\n")
+	require.Contains(t, out, "::error title=input s3-prefix::input s3-prefix: needs s3-bucket\n")
+	require.NotRegexp(t, `(^|[\s(])--?[a-z]`, out, "no flag text in the action's log")
 }

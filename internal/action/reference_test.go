@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/action"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 )
 
 var update = flag.Bool("update", false, "rewrite action.yml, the README action reference and the golden files")
@@ -23,9 +24,9 @@ var update = flag.Bool("update", false, "rewrite action.yml, the README action r
 const (
 	actionYML  = "../../action.yml"
 	readme     = "../../README.md"
-	refBegin   = "<!-- action-reference:begin (generated from internal/action/inputs.go) -->\n"
+	refBegin   = "<!-- action-reference:begin (generated from internal/option/table.go and internal/action/inputs.go) -->\n"
 	refEnd     = "<!-- action-reference:end -->\n"
-	ymlHeading = "# Generated from the tables in internal/action/inputs.go: edit them, then run\n" +
+	ymlHeading = "# Generated from internal/option/table.go (inputs) and internal/action/inputs.go (outputs):\n# edit them, then run\n" +
 		"# `go test ./internal/action -run TestActionYAMLAndREADMEMatchTheTable -update`.\n"
 )
 
@@ -40,12 +41,13 @@ func quote(s string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func doc(i action.Input) string {
-	d := i.Doc
-	if i.Need == "build" && !strings.Contains(d, "Required in build mode") {
+// doc is an input's description: the option's doc with the action's names.
+func doc(o *option.Option) string {
+	d := option.Action.Expand(o.Doc)
+	if o.Required {
 		d += " Required in build mode."
 	}
-	if i.Secret {
+	if o.Secret {
 		d += " Secret: masked in the log."
 	}
 	return d
@@ -57,7 +59,7 @@ func renderActionYAML() string {
 	b.WriteString("name: esxi-byoi\n")
 	b.WriteString("description: " + quote("Turn a VMware ESXi installer ISO into an HPE Bare Metal OS service: remastered ISO and service YAML, published to S3 and verified; or preview kickstart changes on a pull request.") + "\n")
 	b.WriteString("author: esxi-byoi\nbranding:\n  icon: server\n  color: blue\n\ninputs:\n")
-	for _, i := range action.Inputs {
+	for _, i := range option.Inputs() {
 		fmt.Fprintf(&b, "  %s:\n    description: %s\n    required: false\n", i.Name, quote(doc(i)))
 		switch {
 		case i.YAMLDefault != "":
@@ -81,7 +83,7 @@ func renderReference() string {
 	b.WriteString(refBegin)
 	b.WriteString("\n| input | default | CLI flag | description |\n|---|---|---|---|\n")
 	md := func(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
-	for _, i := range action.Inputs {
+	for _, i := range option.Inputs() {
 		def := i.Default
 		if i.YAMLDefault != "" {
 			def = i.YAMLDefault
@@ -89,7 +91,7 @@ func renderReference() string {
 		if def != "" {
 			def = "`" + def + "`"
 		}
-		flag := i.Flag
+		flag := i.FlagNames()
 		if flag != "" {
 			flag = "`" + flag + "`"
 		}
@@ -128,8 +130,8 @@ func TestActionYAMLAndREADMEMatchTheTable(t *testing.T) {
 		Runs struct{ Using, Image string } `yaml:"runs"`
 	}
 	require.NoError(t, yaml.Unmarshal(got, &y))
-	require.Len(t, y.Inputs, len(action.Inputs))
-	for _, i := range action.Inputs {
+	require.Len(t, y.Inputs, len(option.Inputs()))
+	for _, i := range option.Inputs() {
 		require.Regexp(t, `^[a-z0-9]+(-[a-z0-9]+)*$`, i.Name)
 		in, ok := y.Inputs[i.Name]
 		require.True(t, ok, i.Name)
@@ -152,6 +154,18 @@ func TestActionYAMLAndREADMEMatchTheTable(t *testing.T) {
 		k = i + len(ref) - len(refEnd)
 	}
 	require.Equal(t, ref, s[i:k+len(refEnd)], "README action reference is out of date: run with -update")
+}
+
+// Every flag of `esxi-byoi build` has an action input, except the two
+// file names the action derives from output-dir.
+func TestEveryBuildFlagHasAnInput(t *testing.T) {
+	var missing []string
+	for _, o := range option.For("build") {
+		if o.Input == 0 {
+			missing = append(missing, o.Name)
+		}
+	}
+	require.Equal(t, []string{"output", "service"}, missing)
 }
 
 var exampleRE = regexp.MustCompile("(?s)<!-- example: (\\S+) -->\n```yaml\n(.*?)```\n")

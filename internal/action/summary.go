@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 )
 
@@ -60,9 +61,9 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	var b strings.Builder
 	b.WriteString("### esxi-byoi: ESXi image service\n\n")
 	if runErr != nil {
-		msg := runErr.Error()
+		msg := option.Action.Message(runErr)
 		if h := pipeline.Hint(runErr); h != "" {
-			msg += "\nfix: " + inputFlags(h)
+			msg += "\nfix: " + option.Action.Expand(h)
 		}
 		b.WriteString("> [!CAUTION]\n> The build failed.\n\n" + fence(msg, "text") + "\n")
 	}

@@ -14,32 +14,53 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 )
 
 // Exit codes.
 const (
-	ExitOK    = 0
-	ExitError = 1  // bad input, unreachable peer, mismatch
-	ExitUsage = 2  // bad flags or arguments
-	ExitBug   = 70 // internal error (EX_SOFTWARE)
+	ExitOK          = 0
+	ExitError       = 1   // bad input, unreachable peer, mismatch
+	ExitUsage       = 2   // bad flags or arguments
+	ExitBug         = 70  // internal error (EX_SOFTWARE)
+	ExitInterrupted = 130 // Ctrl-C or SIGTERM: 128 + SIGINT, as shells report it
 )
 
 // UsageError is a command-line mistake; it exits 2 and prints the usage line.
+// Err, when set, is the typed cause (an *option.Error, a
+// *pipeline.InvalidError), reachable with errors.As.
 type UsageError struct {
 	Cmd string
 	Msg string
+	Err error
 }
 
-func (e *UsageError) Error() string { return e.Msg }
+func (e *UsageError) Error() string {
+	switch {
+	case e.Err == nil:
+		return e.Msg
+	case e.Msg == "":
+		return e.Err.Error()
+	}
+	return e.Msg + ": " + e.Err.Error()
+}
 
+// Unwrap returns the cause.
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// usagef returns a *UsageError; a %w verb keeps its operand as the cause.
 func usagef(cmd, format string, args ...any) error {
-	return &UsageError{Cmd: cmd, Msg: fmt.Sprintf(format, args...)}
+	err := fmt.Errorf(format, args...)
+	return &UsageError{Cmd: cmd, Msg: err.Error(), Err: errors.Unwrap(err)}
 }
 
 // Env is what a command may touch of the process: its streams, its environment
@@ -108,8 +129,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	return report(stderr, cmd, err, getenv("ESXI_BYOI_DEBUG") != "")
 }
 
-// Version is set at build time with -ldflags "-X .../cli.Version=v1.2.3".
-var Version = "dev"
+// Version is the build's version, stamped at build time into
+// internal/version (see there); kept here for the commands that print it.
+var Version = version.Version
 
 func runProtected(ctx context.Context, cmd *command, env *Env, args []string) (err error) {
 	defer pipeline.Recover(&err)
@@ -124,9 +146,13 @@ func report(stderr io.Writer, cmd *command, err error, debug bool) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitOK
 	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "error: interrupted: nothing was left half-written")
+		return ExitInterrupted
+	}
 	var ue *UsageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "error: %s\nusage: esxi-byoi %s %s\n", oneLine(ue.Msg), cmd.name, cmd.usage)
+		fmt.Fprintf(stderr, "%s\nusage: esxi-byoi %s %s\n", errorLine(err), cmd.name, cmd.usage)
 		return ExitUsage
 	}
 	var be *pipeline.BugError
@@ -139,12 +165,18 @@ func report(stderr io.Writer, cmd *command, err error, debug bool) int {
 		}
 		return ExitBug
 	}
-	msg := "error: " + oneLine(err.Error())
-	if h := pipeline.Hint(err); h != "" {
-		msg += " (fix: " + h + ")"
-	}
-	fmt.Fprintln(stderr, msg)
+	fmt.Fprintln(stderr, errorLine(err))
 	return ExitError
+}
+
+// errorLine is err as the CLI prints it: one line, options named by their
+// flags, then the fix when one is known.
+func errorLine(err error) string {
+	msg := "error: " + oneLine(option.CLI.Message(err))
+	if h := pipeline.Hint(err); h != "" {
+		msg += " (fix: " + option.CLI.Expand(h) + ")"
+	}
+	return msg
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
@@ -178,10 +210,61 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return usagef(fs.Name(), "%s", err.Error())
+		return usagef(fs.Name(), "%w", err)
 	}
 	return nil
 }
+
+// optionFlags registers the flags of command cmd from the option table,
+// each writing its value into v under the option's name (a short and a long
+// spelling set the same value).
+func optionFlags(fs *flag.FlagSet, cmd string, v option.Values) {
+	for _, o := range option.For(cmd) {
+		f := &optionFlag{v: v, o: o}
+		for _, name := range []string{o.Short, o.Flag} {
+			if name != "" {
+				fs.Var(f, name, o.Usage())
+			}
+		}
+	}
+}
+
+// optionFlag is one option's flag.Value.
+type optionFlag struct {
+	v option.Values
+	o *option.Option
+}
+
+func (f *optionFlag) String() string {
+	if f.o == nil {
+		return ""
+	}
+	if f.o.Kind == option.Bool && f.o.Default == "false" {
+		return "false" // the zero value: PrintDefaults shows no default
+	}
+	return f.o.Default
+}
+
+func (f *optionFlag) Set(s string) error {
+	switch f.o.Kind {
+	case option.List:
+		f.v.Add(f.o.Name, s)
+		return nil
+	case option.Int:
+		if _, err := strconv.Atoi(s); err != nil {
+			return errors.New("want a whole number")
+		}
+	case option.Duration:
+		if _, err := time.ParseDuration(s); err != nil {
+			return errors.New("want a duration such as 30s")
+		}
+	}
+	f.v[f.o.Name] = s
+	return nil
+}
+
+// IsBoolFlag makes a Bool option a switch (--replace, no value).
+func (f *optionFlag) IsBoolFlag() bool { return f.o != nil && f.o.Kind == option.Bool }
 
 // stringList is a repeatable string flag.
 type stringList []string

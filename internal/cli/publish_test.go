@@ -200,7 +200,7 @@ func TestPublishCommandS3AndDir(t *testing.T) {
 
 	code, _, stderr = runBuildEnv(t, "publish", iso)
 	require.Equal(t, 2, code)
-	require.Contains(t, stderr, "--s3-bucket or --publish-dir is required")
+	require.Contains(t, stderr, "--s3-bucket: required (or --publish-dir)")
 }
 
 // Credentials come from the AWS chain only: there is no flag for them, and a

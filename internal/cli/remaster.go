@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/sample"
@@ -15,35 +15,29 @@ import (
 
 func runRemaster(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "remaster")
-	var in, out, ks string
-	var edit remaster.KerneloptEdit
-	var asJSON bool
-	fs.StringVar(&in, "i", "", "input ESXi installer ISO")
-	fs.StringVar(&in, "input", "", "input ESXi installer ISO")
-	fs.StringVar(&out, "o", "", "output ISO (written atomically)")
-	fs.StringVar(&out, "output", "", "output ISO (written atomically)")
-	kerneloptFlags(fs, &edit)
-	fs.StringVar(&ks, "embed-kickstart", "", "add this file as /KS.CFG (only for booting outside HPE's portal)")
-	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
+	v := option.Values{}
+	optionFlags(fs, "remaster", v)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	in, out := v["input"], v["output"]
 	if in == "" || out == "" {
 		return usagef("remaster", "both -i INPUT and -o OUTPUT are required")
 	}
 	if fs.NArg() > 0 {
 		return usagef("remaster", "unexpected argument %q", fs.Arg(0))
 	}
+	edit := remaster.KerneloptEdit{Replace: v["kernelopt"], Add: v.List("kernelopt-add"), Remove: v.List("kernelopt-remove")}
 	res, err := remaster.Run(ctx, remaster.Options{
-		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: ks, Progress: env.Progress,
+		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: v["embed-kickstart"], Progress: env.Progress,
 	})
 	if errors.Is(err, remaster.ErrSameFile) {
-		return usagef("remaster", "%v", err)
+		return usagef("remaster", "%w", err)
 	}
 	if err != nil {
 		return err
 	}
-	if asJSON {
+	if v["json"] == "true" {
 		return writeJSON(env.Stdout, res)
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s\n  size:    %d bytes (%s)\n  sha256:  %s\n", res.Output, res.Size, progress.Bytes(res.Size), res.SHA256)
@@ -62,14 +56,6 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "  edited:  %s kernelopt=%s%s\n", e.Path, e.After, moved)
 	}
 	return nil
-}
-
-// kerneloptFlags registers the kernelopt edit flags that remaster and build
-// share, writing straight into e.
-func kerneloptFlags(fs *flag.FlagSet, e *remaster.KerneloptEdit) {
-	fs.StringVar(&e.Replace, "kernelopt", "", "replace the whole kernelopt value (default \""+remaster.DefaultKernelopt+"\")")
-	fs.Var((*stringList)(&e.Add), "kernelopt-add", "add a kernelopt token, KEY=VALUE replaces KEY in place (repeatable)")
-	fs.Var((*stringList)(&e.Remove), "kernelopt-remove", "remove kernelopt tokens with this KEY (repeatable)")
 }
 
 func runInspect(ctx context.Context, env *Env, args []string) error {
@@ -140,7 +126,7 @@ func runSampleISO(ctx context.Context, env *Env, args []string) error {
 	}
 	n, err := sample.ParseSize(size)
 	if err != nil {
-		return usagef("sample-iso", "--size: %v", err)
+		return usagef("sample-iso", "--size: %w", err)
 	}
 	if err := sample.Write(ctx, sample.Options{Output: out, Size: n, Progress: env.Progress}); err != nil {
 		return err

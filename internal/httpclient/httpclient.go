@@ -24,8 +24,9 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/debug"
 	"time"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 )
 
 // Defaults for the zero Options. Downloads of ISOs take minutes, so there is no
@@ -156,15 +157,9 @@ func appendCAFile(pool *x509.CertPool, path string) error {
 	return nil
 }
 
-// UserAgent returns "esxi-byoi/<version>", the version taken from the build
-// info of the binary ("dev" for a development build).
-func UserAgent() string {
-	v := "dev"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		v = bi.Main.Version
-	}
-	return "esxi-byoi/" + v
-}
+// UserAgent returns "esxi-byoi/<version>", the version stamped into
+// internal/version at build time.
+func UserAgent() string { return version.UserAgent() }
 
 // SetUserAgent sets the User-Agent header of req to ua, or to [UserAgent]()
 // when ua is empty.

@@ -1,8 +1,9 @@
 // Package pipeline strings the stages of a build together: fetch a remote
 // vendor ISO, remaster it, publish it, render the service YAML, verify the
-// published ISO. Each stage is a small type with one job; the CLI (and later
-// the GitHub action) pick the list and run it. Stages take validated Options
-// and hand results on through State.
+// published ISO. Each stage is a small type with one job; the CLI and the
+// GitHub action pick the list and run it. Both build the Options here, from
+// the values of the option table (see [NewBuild]); stages take validated
+// Options and hand results on through State.
 package pipeline
 
 import (
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
@@ -30,26 +32,30 @@ type Stage interface {
 }
 
 // Skipper is implemented by stages that can be skipped, decided up front.
+// The reason names options as {name}, so each surface prints its own names.
 type Skipper interface {
 	Skip(st *State) (reason string, skip bool)
 }
 
 // Options are the validated inputs of a build; stages never read env or flags.
 type Options struct {
-	Input       string // vendor ISO
-	Output      string // remastered ISO
-	ServiceOut  string // service YAML
-	Version     string // ESXi version for the service name; "" = detected
-	URLPrefix   string // secure_url = URLPrefix + "/" + base name of Output (see PublicURL)
-	Kernelopt   remaster.KerneloptEdit
-	Kickstart   []byte // kickstart template with the root hash substituted
-	Template    []byte // service YAML template (nil: embedded default)
-	Algorithm   string // sha256sum | sha512sum
-	SkipSSL     bool   // skip_ssl_verify in the YAML (and when verifying)
-	CAFile      string
-	SkipVerify  bool // -x true
-	Date        time.Time
-	DownloadTmo int
+	Input         string // vendor ISO
+	Output        string // remastered ISO
+	ServiceOut    string // service YAML
+	Version       string // ESXi version for the service name; "" = detected
+	URLPrefix     string // secure_url = URLPrefix + "/" + base name of Output (see PublicURL)
+	Kernelopt     remaster.KerneloptEdit
+	Kickstart     []byte // kickstart template with the root hash substituted
+	KickstartName string // where Kickstart came from, for messages ("(embedded)" for the built-in one)
+	RootHash      string // SHA-512 crypt hash of the root password, in Kickstart (the action masks it)
+	Hosts         string // directory of sample hosts the kickstart is linted against; "" = built-in
+	Template      []byte // service YAML template (nil: embedded default)
+	Algorithm     string // sha256sum | sha512sum
+	SkipSSL       bool   // skip_ssl_verify in the YAML (and when verifying)
+	CAFile        string
+	SkipVerify    bool // skip-verify: no download check
+	Date          time.Time
+	DownloadTmo   int
 
 	// Publishing. With neither S3Bucket nor PublishDir set nothing is
 	// uploaded and the user copies the ISO to URLPrefix themselves.
@@ -64,25 +70,26 @@ type Options struct {
 }
 
 // Validate checks the options of a build up front and reports every problem
-// at once.
+// at once, each an *option.Error naming its option.
 func (o *Options) Validate() error {
 	var errs []error
-	need := func(v, flag string) {
+	need := func(v, name, fix string) {
 		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", flag))
+			errs = append(errs, &option.Error{Option: name, Msg: "required", Fix: fix})
 		}
 	}
-	need(o.Input, "-i/--iso")
-	need(o.Output, "-o/--output")
-	need(o.ServiceOut, "-s/--service")
+	need(o.Input, "iso", "give {iso}: the vendor ISO as a path, an https:// URL or s3://bucket/key")
+	need(o.Output, "output", "")
+	need(o.ServiceOut, "service", "")
 	if o.URLPrefix == "" && o.PublicURLPrefix == "" && o.S3Bucket == "" {
-		errs = append(errs, errors.New("-p/--image-url-prefix is required (or publish with --s3-bucket or --publish-dir)"))
+		errs = append(errs, &option.Error{Option: "image-url-prefix", Msg: "required (or publish with {s3-bucket} or {publish-dir})",
+			Fix: "give {image-url-prefix}: the https:// URL the ISO will be served under"})
 	}
 	if o.Algorithm != "" && o.Algorithm != "sha256sum" && o.Algorithm != "sha512sum" {
-		errs = append(errs, fmt.Errorf("--algorithm %q: want sha256sum or sha512sum", o.Algorithm))
+		errs = append(errs, &option.Error{Option: "algorithm", Msg: fmt.Sprintf("%q: want sha256sum or sha512sum", o.Algorithm)})
 	}
 	if o.ServiceOut != "" && o.ServiceOut == o.Output {
-		errs = append(errs, errors.New("-s and -o name the same file"))
+		errs = append(errs, &option.Error{Option: "service", Msg: "names the same file as {output}"})
 	}
 	if err := source.Check(o.Input); err != nil {
 		errs = append(errs, err)
@@ -99,7 +106,7 @@ func (o *Options) ValidatePublish() error {
 		errs = append(errs, errors.New("the ISO to publish is required"))
 	}
 	if o.S3Bucket == "" && o.PublishDir == "" {
-		errs = append(errs, errors.New("--s3-bucket or --publish-dir is required"))
+		errs = append(errs, &option.Error{Option: "s3-bucket", Msg: "required (or {publish-dir})"})
 	}
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
@@ -107,34 +114,35 @@ func (o *Options) ValidatePublish() error {
 
 func (o *Options) validatePublishing() []error {
 	var errs []error
+	bad := func(name, msg string) { errs = append(errs, &option.Error{Option: name, Msg: msg}) }
 	publishing := o.S3Bucket != "" || o.PublishDir != ""
 	switch {
 	case o.S3Bucket != "" && o.PublishDir != "":
-		errs = append(errs, errors.New("--s3-bucket and --publish-dir: give one of them"))
+		bad("publish-dir", "give {s3-bucket} or {publish-dir}, not both")
 	case o.URLPrefix != "" && o.PublicURLPrefix != "":
-		errs = append(errs, errors.New("-p and --public-url-prefix: give one of them (-p: URL of the ISO's directory; --public-url-prefix: URL of the bucket root)"))
+		bad("public-url-prefix", "give {image-url-prefix} or {public-url-prefix}, not both ({image-url-prefix}: URL of the ISO's directory; {public-url-prefix}: URL of the bucket root)")
 	case !publishing && o.PublicURLPrefix != "":
-		errs = append(errs, errors.New("--public-url-prefix needs --s3-bucket or --publish-dir (without them, use -p)"))
+		bad("public-url-prefix", "needs {s3-bucket} or {publish-dir} (without them, use {image-url-prefix})")
 	case o.PublishDir != "" && o.URLPrefix == "" && o.PublicURLPrefix == "":
-		errs = append(errs, errors.New("--publish-dir needs --public-url-prefix (or -p): the https:// URL the directory is served under"))
+		bad("publish-dir", "needs {public-url-prefix} (or {image-url-prefix}): the https:// URL the directory is served under")
 	}
 	if !publishing && o.Replace {
-		errs = append(errs, errors.New("--replace needs --s3-bucket or --publish-dir"))
+		bad("replace", "needs {s3-bucket} or {publish-dir}")
 	}
 	if o.S3Bucket == "" && o.S3Prefix != "" {
-		errs = append(errs, errors.New("--s3-prefix needs --s3-bucket"))
+		bad("s3-prefix", "needs {s3-bucket}")
 	}
 	if o.S3Endpoint != "" {
 		if u, err := url.Parse(o.S3Endpoint); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
-			errs = append(errs, fmt.Errorf("--s3-endpoint %q: want an https:// URL such as https://s3.example.com:9000", o.S3Endpoint))
+			bad("s3-endpoint", fmt.Sprintf("%q: want an https:// URL such as https://s3.example.com:9000", o.S3Endpoint))
 		}
 	}
-	for _, p := range [][2]string{{"-p/--image-url-prefix", o.URLPrefix}, {"--public-url-prefix", o.PublicURLPrefix}} {
+	for _, p := range [][2]string{{"image-url-prefix", o.URLPrefix}, {"public-url-prefix", o.PublicURLPrefix}} {
 		if p[1] == "" {
 			continue
 		}
 		if u, err := url.Parse(p[1]); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && o.SkipSSL)) {
-			errs = append(errs, fmt.Errorf("%s %q: want an https:// URL", p[0], p[1]))
+			bad(p[0], fmt.Sprintf("%q: want an https:// URL", p[1]))
 		}
 	}
 	if len(errs) == 0 && publishing && o.Output != "" {
@@ -167,7 +175,7 @@ func (o *Options) PublicURL() (string, error) {
 	case o.S3Bucket != "":
 		return publish.ObjectURL(o.S3Endpoint, o.S3Region, o.S3PathStyle, o.S3Bucket, o.S3Key())
 	}
-	return "", errors.New("no URL: give -p/--image-url-prefix")
+	return "", &option.Error{Option: "image-url-prefix", Msg: "no URL for the ISO: required"}
 }
 
 // State carries what later stages need.
@@ -175,6 +183,9 @@ type State struct {
 	Opts     Options
 	Progress progress.Reporter
 	Log      io.Writer // stage titles and skips
+	// Surface names options in skip reasons: a Skipper writes them as
+	// {name} (see option.Surface.Expand).
+	Surface option.Surface
 
 	Source  *source.File     // set by Fetch (remote -i only)
 	ISO     *remaster.Result // set by Remaster (or Digest)
@@ -232,7 +243,7 @@ func Run(ctx context.Context, st *State, stages []Stage) (err error) {
 	for _, s := range stages {
 		if sk, ok := s.(Skipper); ok {
 			if why, skip := sk.Skip(st); skip {
-				fmt.Fprintf(st.Log, "• %s: skipped (%s)\n", s, why)
+				fmt.Fprintf(st.Log, "• %s: skipped (%s)\n", s, st.Surface.Expand(why))
 				continue
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 )
 
@@ -101,31 +102,39 @@ func TestValidatePublishing(t *testing.T) {
 	ok.S3Bucket, ok.S3Endpoint, ok.S3PathStyle = "b", "https://s3.lab:9000", true
 	require.NoError(t, ok.Validate(), "-p is optional with S3")
 
+	// Each problem is an *option.Error naming its option, not a flag.
 	for name, tc := range map[string]struct {
-		edit func(*pipeline.Options)
-		want string
+		edit      func(*pipeline.Options)
+		opt, want string
 	}{
-		"no URL at all":       {func(o *pipeline.Options) {}, "-p/--image-url-prefix is required"},
-		"bucket and dir":      {func(o *pipeline.Options) { o.S3Bucket, o.PublishDir, o.URLPrefix = "b", "/srv", "https://h" }, "give one of them"},
-		"dir without URL":     {func(o *pipeline.Options) { o.PublishDir = "/srv" }, "--publish-dir needs --public-url-prefix"},
-		"http endpoint":       {func(o *pipeline.Options) { o.S3Bucket, o.S3Endpoint = "b", "http://s3.lab" }, "--s3-endpoint"},
-		"AWS without region":  {func(o *pipeline.Options) { o.S3Bucket = "b" }, "--s3-region"},
-		"replace alone":       {func(o *pipeline.Options) { o.URLPrefix, o.Replace = "https://h", true }, "--replace needs"},
-		"public prefix alone": {func(o *pipeline.Options) { o.PublicURLPrefix = "https://h" }, "without them, use -p"},
+		"no URL at all":       {func(o *pipeline.Options) {}, "image-url-prefix", "-p/--image-url-prefix: required"},
+		"bucket and dir":      {func(o *pipeline.Options) { o.S3Bucket, o.PublishDir, o.URLPrefix = "b", "/srv", "https://h" }, "publish-dir", "not both"},
+		"dir without URL":     {func(o *pipeline.Options) { o.PublishDir = "/srv" }, "image-url-prefix", "--publish-dir: needs --public-url-prefix"},
+		"http endpoint":       {func(o *pipeline.Options) { o.S3Bucket, o.S3Endpoint = "b", "http://s3.lab" }, "s3-endpoint", "--s3-endpoint"},
+		"replace alone":       {func(o *pipeline.Options) { o.URLPrefix, o.Replace = "https://h", true }, "replace", "--replace: needs"},
+		"public prefix alone": {func(o *pipeline.Options) { o.PublicURLPrefix = "https://h" }, "public-url-prefix", "without them, use -p"},
 		"-p and public": {func(o *pipeline.Options) {
 			o.S3Bucket, o.S3Region, o.URLPrefix, o.PublicURLPrefix = "b", "r", "https://a", "https://b"
-		}, "give one of them"},
-		"plain http source": {func(o *pipeline.Options) { o.Input, o.URLPrefix = "http://x/a.iso", "https://h" }, "plain http"},
-		"bad s3 source":     {func(o *pipeline.Options) { o.Input, o.URLPrefix = "s3://bucket-only", "https://h" }, "s3://bucket/key"},
+		}, "public-url-prefix", "not both"},
+		"plain http source": {func(o *pipeline.Options) { o.Input, o.URLPrefix = "http://x/a.iso", "https://h" }, "iso", "plain http"},
+		"bad s3 source":     {func(o *pipeline.Options) { o.Input, o.URLPrefix = "s3://bucket-only", "https://h" }, "iso", "s3://bucket/key"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			o := base()
 			tc.edit(&o)
-			require.ErrorContains(t, o.Validate(), tc.want)
+			err := o.Validate()
+			require.ErrorContains(t, err, tc.want)
+			var oe *option.Error
+			require.ErrorAs(t, err, &oe)
+			require.Equal(t, tc.opt, oe.Option)
+			require.NotContains(t, option.Action.Message(err), "--s3", "the action's text names inputs")
 		})
 	}
+	aws := base()
+	aws.S3Bucket = "b"
+	require.ErrorContains(t, aws.Validate(), "--s3-region", "the public URL of an AWS bucket needs its region")
 	p := pipeline.Options{}
-	require.ErrorContains(t, p.ValidatePublish(), "--s3-bucket or --publish-dir is required")
+	require.ErrorContains(t, p.ValidatePublish(), "--s3-bucket: required (or --publish-dir)")
 }
 
 func TestUploadAndFetchAreSkippedWhenNotAsked(t *testing.T) {

@@ -87,13 +87,13 @@ func SecureURL(prefix, output string) string {
 }
 
 // Verify downloads secure_url anonymously and checks size and digest. Needs:
-// Service (build) or Object (publish). Sets: Check. Skipped with -x true.
+// Service (build) or Object (publish). Sets: Check. Skipped with skip-verify.
 type Verify struct{}
 
 func (Verify) String() string { return "verifying published ISO" }
 
 func (Verify) Skip(st *State) (string, bool) {
-	return "-x true", st.Opts.SkipVerify
+	return "{skip-verify} true", st.Opts.SkipVerify
 }
 
 func (Verify) Run(ctx context.Context, st *State) error {

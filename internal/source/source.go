@@ -25,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 )
 
@@ -79,17 +80,17 @@ func Name(input string) string {
 func Check(input string) error {
 	switch {
 	case strings.HasPrefix(input, "http://"):
-		return &InputError{Msg: fmt.Sprintf("-i %s: plain http is not accepted", httpclient.Redact(input)), Fix: "use https://, or s3://bucket/key"}
+		return &option.Error{Option: "iso", Msg: fmt.Sprintf("%s: plain http is not accepted", httpclient.Redact(input)), Fix: "use https://, or s3://bucket/key"}
 	case strings.HasPrefix(input, "s3://"):
 		_, _, err := ParseS3(input)
 		return err
 	case strings.HasPrefix(input, "https://"):
 		u, err := url.Parse(input)
 		if err != nil || u.Host == "" || path.Base(u.Path) == "/" || path.Base(u.Path) == "." {
-			return &InputError{Msg: fmt.Sprintf("-i %s is not a URL of a file", httpclient.Redact(input)), Fix: "give the https:// URL of the ISO"}
+			return &option.Error{Option: "iso", Msg: fmt.Sprintf("%s is not a URL of a file", httpclient.Redact(input)), Fix: "give the https:// URL of the ISO"}
 		}
 		if u.User != nil {
-			return &InputError{Msg: "-i URL carries user:password@", Fix: "use a presigned URL, or s3://bucket/key with AWS credentials"}
+			return &option.Error{Option: "iso", Msg: "the URL carries user:password@", Fix: "use a presigned URL, or s3://bucket/key with AWS credentials"}
 		}
 	}
 	return nil
@@ -100,7 +101,7 @@ func ParseS3(input string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(input, "s3://")
 	bucket, key, _ = strings.Cut(rest, "/")
 	if !ok || bucket == "" || key == "" || strings.HasSuffix(key, "/") {
-		return "", "", &InputError{Msg: fmt.Sprintf("-i %q is not s3://bucket/key", input), Fix: "give the object as s3://bucket/path/to/VMware-VMvisor-Installer.iso"}
+		return "", "", &option.Error{Option: "iso", Msg: fmt.Sprintf("%q is not s3://bucket/key", input), Fix: "give the object as s3://bucket/path/to/VMware-VMvisor-Installer.iso"}
 	}
 	return bucket, key, nil
 }
@@ -196,14 +197,6 @@ func save(ctx context.Context, o Options, body io.Reader, size int64) (*File, er
 	return &File{Path: f.Name(), Name: name, Size: n, Temp: true}, nil
 }
 
-// InputError is a -i value this package cannot use.
-type InputError struct{ Msg, Fix string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-// Hint implements the CLI's fix line.
-func (e *InputError) Hint() string { return e.Fix }
-
 // HTTPError is a download answered with a status other than 200.
 type HTTPError struct {
 	URL        string // redacted
@@ -219,9 +212,9 @@ func (e *HTTPError) Hint() string {
 	case http.StatusForbidden, http.StatusUnauthorized:
 		return "the server refused an anonymous download: use a fresh presigned URL, or s3://bucket/key with AWS credentials"
 	case http.StatusNotFound:
-		return "check the -i URL: nothing is there"
+		return "check the {iso} URL: nothing is there"
 	}
-	return "the server could not serve the ISO: check the -i URL and try again"
+	return "the server could not serve the ISO: check the {iso} URL and try again"
 }
 
 // SizeError is a download whose length differs from what the server announced.

@@ -1,0 +1,82 @@
+package cli_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
+)
+
+var update = flag.Bool("update", false, "rewrite the README's CLI reference tables")
+
+// referenced are the commands whose flags the README's reference tables list
+// from the option table.
+var referenced = []string{"remaster", "build", "publish", "verify"}
+
+// renderFlags is the README table of cmd's flags.
+func renderFlags(cmd string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<!-- cli-reference:%s:begin (generated from internal/option/table.go) -->\n\n", cmd)
+	b.WriteString("| flag | meaning |\n|---|---|\n")
+	for _, o := range option.For(cmd) {
+		f := "--" + o.Flag
+		if o.Short != "" {
+			f = "-" + o.Short + ", " + f
+		}
+		if o.Kind != option.Bool && o.Arg != "" {
+			f += " " + o.Arg
+		}
+		doc := option.CLI.Expand(o.Doc)
+		fmt.Fprintf(&b, "| `%s` | %s |\n", f, strings.ReplaceAll(doc, "|", `\|`))
+	}
+	fmt.Fprintf(&b, "\n<!-- cli-reference:%s:end -->\n", cmd)
+	return b.String()
+}
+
+var helpFlagRE = regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
+
+// TestCLIFlagsAndREADMEMatchTheTable holds each command's flags (as -h
+// prints them) and the README's flag tables to the option table.
+func TestCLIFlagsAndREADMEMatchTheTable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	require.NoError(t, err)
+	readme := string(b)
+	for _, cmd := range referenced {
+		_, _, stderr := run(t, cmd, "-h")
+		var got, want []string
+		for _, m := range helpFlagRE.FindAllStringSubmatch(stderr, -1) {
+			got = append(got, m[1])
+		}
+		for _, o := range option.For(cmd) {
+			for _, f := range []string{o.Short, o.Flag} {
+				if f != "" {
+					want = append(want, f)
+				}
+			}
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		require.Equal(t, want, got, "esxi-byoi %s -h lists other flags than the option table", cmd)
+
+		table := renderFlags(cmd)
+		begin := fmt.Sprintf("<!-- cli-reference:%s:begin", cmd)
+		end := fmt.Sprintf("<!-- cli-reference:%s:end -->\n", cmd)
+		i, k := strings.Index(readme, begin), strings.Index(readme, end)
+		require.True(t, i >= 0 && k > i, "README lacks the %s reference markers", cmd)
+		if *update {
+			readme = readme[:i] + table + readme[k+len(end):]
+			continue
+		}
+		require.Equal(t, table, readme[i:k+len(end)], "README's %s flags are out of date: run with -update", cmd)
+	}
+	if *update {
+		require.NoError(t, os.WriteFile("../../README.md", []byte(readme), 0o644))
+	}
+}
