@@ -29,7 +29,7 @@ type Upload struct{}
 func (Upload) String() string { return "publishing ISO" }
 
 func (Upload) Skip(st *State) (string, bool) {
-	return "no --s3-bucket or --publish-dir", !st.Opts.publishing()
+	return "no {s3-bucket} or {publish-dir}", !st.Opts.publishing()
 }
 
 func (Upload) Run(ctx context.Context, st *State) error {

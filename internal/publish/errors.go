@@ -14,17 +14,19 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 )
 
-// Fixed hints, also listed in the README's troubleshooting table (a test checks).
+// Fixed hints, also listed in the README's troubleshooting table as the CLI
+// prints them (a test checks). Options are written {name}: each surface
+// spells them its own way (option.Surface.Expand).
 const (
-	HintBucket         = "create the bucket first, or fix --s3-bucket, --s3-endpoint and --s3-region (the bucket must exist in that store and region)"
+	HintBucket         = "create the bucket first, or fix {s3-bucket}, {s3-endpoint} and {s3-region} (the bucket must exist in that store and region)"
 	HintAccess         = "the credentials from the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity) are wrong or lack permission: they need s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:AbortMultipartUpload on the key"
 	HintCredentials    = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or web identity (in GitHub Actions: aws-actions/configure-aws-credentials with OIDC); esxi-byoi takes no credential flags"
-	HintConflict       = "a published ISO is referenced by live service YAMLs: publish under a new name (-o or --s3-prefix), or pass --replace if no service uses the old object"
-	HintNotPublic      = "object is not publicly readable: the on-prem controller downloads secure_url without credentials; add a bucket policy allowing anonymous s3:GetObject on the prefix, or give --public-url-prefix for a public front (CDN, website endpoint)"
-	HintUnknownCA      = "pass --ca-file with the CA that signed the S3 endpoint's certificate (the same file is trusted when verifying the download)"
-	HintUnreachable    = "check --s3-endpoint (https://host:port) and that the store is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY)"
+	HintConflict       = "a published ISO is referenced by live service YAMLs: publish under a new name ({output} or {s3-prefix}), or pass {replace} if no service uses the old object"
+	HintNotPublic      = "object is not publicly readable: the on-prem controller downloads secure_url without credentials; add a bucket policy allowing anonymous s3:GetObject on the prefix, or give {public-url-prefix} for a public front (CDN, website endpoint)"
+	HintUnknownCA      = "pass {ca-file} with the CA that signed the S3 endpoint's certificate (the same file is trusted when verifying the download)"
+	HintUnreachable    = "check {s3-endpoint} (https://host:port) and that the store is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY)"
 	HintKeyIsDirectory = "the key is also a \"directory\" of other objects (KEY/...), and the store cannot hold a file of the same name: publish under another name or prefix, or remove the objects under KEY/"
-	HintKeyRefused     = "the store refuses conditional writes to this key although nothing is there: allow replacing (--replace), which writes once without the condition"
+	HintKeyRefused     = "the store refuses conditional writes to this key although nothing is there: allow replacing ({replace}), which writes once without the condition"
 	HintOrphan         = "abort the leftover upload (aws s3api abort-multipart-upload --bucket B --key K --upload-id ID) and add a lifecycle rule AbortIncompleteMultipartUpload to the bucket"
 )
 
@@ -187,14 +189,6 @@ func (e *UploadError) Hint() string {
 	}
 	return "try again; an identical object already published is detected and not uploaded twice"
 }
-
-// InputError is an option publish cannot use.
-type InputError struct{ Msg, Fix string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-// Hint implements the CLI's fix line.
-func (e *InputError) Hint() string { return e.Fix }
 
 // classify turns an SDK error into one of the typed errors above, or wraps it
 // with the operation and object.

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
@@ -82,7 +83,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, &CredentialsError{Err: err}
 	}
 	if ac.Region == "" {
-		return nil, &InputError{Msg: "no S3 region", Fix: "pass --s3-region, or set AWS_REGION"}
+		return nil, &option.Error{Option: "s3-region", Msg: "no S3 region", Fix: "pass {s3-region}, or set AWS_REGION"}
 	}
 	client := s3.NewFromConfig(ac, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
@@ -112,7 +113,7 @@ func (s *S3) Open(ctx context.Context, bucket, key string) (io.ReadCloser, int64
 	if err != nil {
 		var nk *types.NoSuchKey
 		if errors.As(err, &nk) {
-			return nil, 0, &InputError{Msg: fmt.Sprintf("download %s: no such object", uri), Fix: "check the bucket and key of -i s3://bucket/key"}
+			return nil, 0, &option.Error{Option: "iso", Msg: fmt.Sprintf("download %s: no such object", uri), Fix: "check the bucket and key of {iso} s3://bucket/key"}
 		}
 		return nil, 0, classify("download", uri, bucket, s.cfg.Endpoint, err)
 	}

@@ -2,11 +2,11 @@ package docroot
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 )
@@ -68,9 +68,9 @@ func (p *publisher) Open(context.Context) (io.ReadCloser, int64, error) {
 // would otherwise publish where no web server looks.
 func checkDir(dir string) error {
 	if st, err := os.Stat(dir); err != nil {
-		return fmt.Errorf("--publish-dir: %w", err)
+		return &option.Error{Option: "publish-dir", Err: err}
 	} else if !st.IsDir() {
-		return fmt.Errorf("--publish-dir %s is not a directory", dir)
+		return &option.Error{Option: "publish-dir", Msg: dir + " is not a directory"}
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func sameFile(ctx context.Context, o Options, target string) (bool, error) {
 		return false, err
 	}
 	if src, err := os.Stat(o.File); err == nil && os.SameFile(src, st) {
-		return true, nil // -o wrote straight into the directory
+		return true, nil // the ISO to publish is already this file (publishing a file in the directory)
 	}
 	if st.Size() == o.Size {
 		_, sum, err := publish.Digest(ctx, target, o.Progress)
