@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/s3test"
 )
@@ -134,7 +135,8 @@ func TestLoserOfARaceWithIdenticalBytesSaysWhatItDid(t *testing.T) {
 			if name == "multipart" { // the transfer manager reports a single PUT only once it succeeded
 				require.Equal(t, int64(size), prog.n.Load(), "every part was uploaded")
 			}
-			require.Contains(t, obj.Summary(), "uploaded")
+			require.Contains(t, obj.Did(), "uploaded "+progress.Bytes(int64(size)))
+			require.Contains(t, obj.Summary(), publish.URI(srv.Bucket, key))
 			require.Contains(t, obj.Summary(), "another writer published the same bytes")
 			require.NotContains(t, obj.Summary(), "nothing uploaded")
 			requireNoUploads(t, srv)

@@ -146,7 +146,21 @@ func (o *Object) Where() string {
 	return o.Path
 }
 
-// Summary is one line that says what the publish did.
+// Did says what this run did to publish the object, for a line that names
+// Where beside it: "uploaded", "already there with the same bytes: nothing
+// uploaded", or, for the loser of a race with identical bytes, that it
+// uploaded and found them published first.
+func (o *Object) Did() string {
+	switch {
+	case o.Outcome == SkippedIdentical && o.Raced:
+		return fmt.Sprintf("uploaded %s, but another writer published the same bytes first: that identical object is kept", progress.Bytes(o.Size))
+	case o.Outcome == SkippedIdentical:
+		return "already there with the same bytes: nothing uploaded"
+	}
+	return "uploaded"
+}
+
+// Summary is one line that says what the publish did, and where.
 func (o *Object) Summary() string {
 	switch {
 	case o.Outcome == SkippedIdentical && o.Raced:
