@@ -71,7 +71,7 @@ func (e *Error) Transient() bool {
 }
 
 // HintUnknownAuthority is the fix for a server certificate from a CA we do not trust.
-const HintUnknownAuthority = "pass --ca-file with the CA that signed the server certificate, or set skip_ssl_verify: true in the service YAML"
+const HintUnknownAuthority = "pass {ca-file} with the CA that signed the server certificate, or set skip_ssl_verify: true in the service YAML"
 
 // Describe classifies a transport error (from http.Client.Do or a body read)
 // into an *[Error] with a hint. It returns nil for nil, and err unchanged when
@@ -92,7 +92,8 @@ func Describe(err error) error {
 	return err
 }
 
-func classify(err error) (Kind, string) {
+// classify returns the kind of err and the fix (hint) for it.
+func classify(err error) (kind Kind, hint string) {
 	if _, ok := errAs[x509.UnknownAuthorityError](err); ok {
 		return KindUnknownAuthority, HintUnknownAuthority
 	}
@@ -112,11 +113,10 @@ func classify(err error) (Kind, string) {
 			"skip_ssl_verify: true in the service YAML also accepts it, without any check", names, he.Host)
 	}
 	if ce, ok := errAs[x509.CertificateInvalidError](err); ok {
-		h := "replace the server certificate with a valid one"
 		if ce.Reason == x509.Expired {
-			h = "the server certificate has expired or is not valid yet: renew it, and check the clocks of the server and of this machine"
+			return KindCertInvalid, "the server certificate has expired or is not valid yet: renew it, and check the clocks of the server and of this machine"
 		}
-		return KindCertInvalid, h
+		return KindCertInvalid, "replace the server certificate with a valid one"
 	}
 	if _, ok := errAs[tls.RecordHeaderError](err); ok || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
 		return KindNotTLS, "the port speaks plain HTTP: use the server's HTTPS port in the URL"

@@ -281,7 +281,7 @@ func (img *Image) checkContinuations(rec []byte, sector int64) error {
 				seen[start] = true
 				next = make([]byte, length)
 				if _, err := img.r.ReadAt(next, start); err != nil {
-					return formatErr(loc, "read Rock Ridge continuation area: %v", err)
+					return formatErr(loc, "read Rock Ridge continuation area: %w", err)
 				}
 			}
 			if string(area[:2]) == "ST" {

@@ -65,7 +65,7 @@ func (img *Image) ReadFile(f *File) (data []byte, err error) {
 	}
 	data, err = io.ReadAll(io.LimitReader(df, f.Size))
 	if err != nil {
-		return nil, formatErr(int64(f.Extent), "read %s: %v", f.Path, err)
+		return nil, formatErr(int64(f.Extent), "read %s: %w", f.Path, err)
 	}
 	if int64(len(data)) != f.Size {
 		return nil, formatErr(int64(f.Extent), "read %s: got %d of %d bytes", f.Path, len(data), f.Size)

@@ -218,7 +218,7 @@ func (img *Image) bootInfoTable(lba, size uint32) (*BootInfoTable, error) {
 	}
 	data := make([]byte, size)
 	if _, err := img.r.ReadAt(data, int64(lba)*SectorSize); err != nil {
-		return nil, formatErr(int64(lba), "read boot image: %v", err)
+		return nil, formatErr(int64(lba), "read boot image: %w", err)
 	}
 	t := &BootInfoTable{
 		PVD:      binary.LittleEndian.Uint32(data[8:]),

@@ -3,6 +3,8 @@ package iso
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"syscall"
 )
 
 // Sentinel errors. They are wrapped in context by callers; test with errors.Is.
@@ -15,15 +17,39 @@ var (
 	ErrNotFound = errors.New("file not found in image")
 )
 
-// FormatError is a structural defect at a known place in the image.
+// FormatError is a structural defect at a known place in the image. Err is
+// the cause when a parser below reported it (errors.As reaches it).
 type FormatError struct {
 	Sector int64  // logical sector (2048 bytes) where the defect is
 	Reason string // what is wrong
+	Err    error
 }
 
 func (e *FormatError) Error() string {
 	return fmt.Sprintf("corrupt ISO 9660 image at sector %d: %s", e.Sector, e.Reason)
 }
+
+// Unwrap returns the cause, if any.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Hint is the fix for a damaged image.
+func (e *FormatError) Hint() string { return "the ISO is damaged: download it again" }
+
+// ReadError is a read of the image that failed in the operating system (an
+// I/O error of the disk or the file system): the image itself may be fine,
+// so it is not a [FormatError]. Err is the cause.
+type ReadError struct {
+	Sector int64
+	Reason string
+	Err    error
+}
+
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("read ISO image at sector %d: %s", e.Sector, e.Reason)
+}
+
+// Unwrap returns the cause.
+func (e *ReadError) Unwrap() error { return e.Err }
 
 // UnsupportedError means the image is valid but cannot be patched safely; the
 // package refuses rather than write an image that might not boot.
@@ -33,8 +59,23 @@ func (e *UnsupportedError) Error() string {
 	return "image cannot be patched safely: " + e.Reason
 }
 
+// Hint is the fix: the vendor's image is known to patch.
+func (e *UnsupportedError) Hint() string {
+	return "start from the vendor's unmodified ISO; if it is one, report an issue with 'esxi-byoi inspect --json' output"
+}
+
+// formatErr returns a *FormatError at sector; a %w operand is its cause.
+// When that cause is the operating system's (a *fs.PathError or an errno),
+// the image could not be read at all, and the error is a *ReadError.
 func formatErr(sector int64, format string, args ...any) error {
-	return &FormatError{Sector: sector, Reason: fmt.Sprintf(format, args...)}
+	wrapped := fmt.Errorf(format, args...)
+	cause := errors.Unwrap(wrapped)
+	var pe *fs.PathError
+	var errno syscall.Errno
+	if cause != nil && (errors.As(cause, &pe) || errors.As(cause, &errno)) {
+		return &ReadError{Sector: sector, Reason: wrapped.Error(), Err: cause}
+	}
+	return &FormatError{Sector: sector, Reason: wrapped.Error(), Err: cause}
 }
 
 func unsupported(format string, args ...any) error {

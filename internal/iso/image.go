@@ -223,7 +223,7 @@ func decodeUCS2(b []byte) string {
 func (img *Image) readSectors(s int64, n int64) ([]byte, error) {
 	buf := make([]byte, n*SectorSize)
 	if _, err := img.r.ReadAt(buf, s*SectorSize); err != nil {
-		return nil, formatErr(s, "read %d sectors: %v", n, err)
+		return nil, formatErr(s, "read %d sectors: %w", n, err)
 	}
 	return buf, nil
 }

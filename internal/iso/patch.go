@@ -68,7 +68,7 @@ func (p *Patch) read(s int64) ([]byte, error) {
 	if n < SectorSize && (err == nil || errors.Is(err, io.EOF)) && s*SectorSize+int64(n) < p.img.size {
 		return nil, formatErr(s, "short read")
 	} else if err != nil && !errors.Is(err, io.EOF) {
-		return nil, formatErr(s, "read: %v", err)
+		return nil, formatErr(s, "read: %w", err)
 	}
 	return b, nil
 }

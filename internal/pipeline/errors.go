@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"runtime/debug"
 )
@@ -28,35 +27,23 @@ func Recover(err *error) {
 	}
 }
 
-// hint pairs an error matcher with the fix to print beside it.
-type hint struct {
-	match func(error) bool
-	fix   string
+// Hinter is an error that knows its fix: the one interface of hints. Leaf
+// packages implement it on their typed errors; a fix may name options as
+// {name}, which each surface spells (option.Surface.Expand). The README's
+// troubleshooting table lists every fix (a test checks both ways).
+type Hinter interface {
+	error
+	Hint() string
 }
 
-var hints []hint
-
-// registerHint adds the fix for errors matching target (by errors.Is).
-// Called from init in hints.go only, so the table stays in one place.
-func registerHint(target error, fix string) {
-	hints = append(hints, hint{match: func(err error) bool { return errors.Is(err, target) }, fix: fix})
-}
-
-// registerHintAs adds the fix for errors of type *T (by errors.As).
-func registerHintAs[T error](fix string) {
-	hints = append(hints, hint{match: func(err error) bool { var t T; return errors.As(err, &t) }, fix: fix})
-}
-
-// Hint returns the fix for err, or "" when none is known. An error that carries
-// its own fix (interface{ Hint() string }) wins over the table.
+// Hint returns the fix for err: the first non-empty Hint in its chain
+// (errors.Join's branches included), else the fix of the first entry of
+// [sentinelHints] that matches, else "".
 func Hint(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		if s := h.Hint(); s != "" {
-			return s
-		}
+	if h := chainHint(err); h != "" {
+		return h
 	}
-	for _, h := range hints {
+	for _, h := range sentinelHints {
 		if h.match(err) {
 			return h.fix
 		}
@@ -64,10 +51,32 @@ func Hint(err error) string {
 	return ""
 }
 
-// Hints lists every fix in the table, for the README troubleshooting test.
+func chainHint(err error) string {
+	if err == nil {
+		return ""
+	}
+	if h, ok := err.(Hinter); ok {
+		if s := h.Hint(); s != "" {
+			return s
+		}
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return chainHint(u.Unwrap())
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			if s := chainHint(e); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+// Hints lists the fixes of [sentinelHints], for the README test.
 func Hints() []string {
-	out := make([]string, 0, len(hints))
-	for _, h := range hints {
+	out := make([]string, 0, len(sentinelHints))
+	for _, h := range sentinelHints {
 		out = append(out, h.fix)
 	}
 	return out

@@ -73,14 +73,14 @@ type Options struct {
 // at once, each an *option.Error naming its option.
 func (o *Options) Validate() error {
 	var errs []error
-	need := func(v, name, fix string) {
-		if v == "" {
-			errs = append(errs, &option.Error{Option: name, Msg: "required", Fix: fix})
+	if o.Input == "" {
+		errs = append(errs, &option.Error{Option: "iso", Msg: "required", Fix: "give {iso}: the vendor ISO as a path, an https:// URL or s3://bucket/key"})
+	}
+	for _, need := range [][2]string{{"output", o.Output}, {"service", o.ServiceOut}} {
+		if need[1] == "" {
+			errs = append(errs, &option.Error{Option: need[0], Msg: "required"})
 		}
 	}
-	need(o.Input, "iso", "give {iso}: the vendor ISO as a path, an https:// URL or s3://bucket/key")
-	need(o.Output, "output", "")
-	need(o.ServiceOut, "service", "")
 	if o.URLPrefix == "" && o.PublicURLPrefix == "" && o.S3Bucket == "" {
 		errs = append(errs, &option.Error{Option: "image-url-prefix", Msg: "required (or publish with {s3-bucket} or {publish-dir})",
 			Fix: "give {image-url-prefix}: the https:// URL the ISO will be served under"})
