@@ -19,6 +19,7 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
 )
@@ -288,7 +289,7 @@ func TestTLS(t *testing.T) {
 		var he *httpclient.Error
 		require.ErrorAs(t, err, &he)
 		require.Equal(t, httpclient.KindUnknownAuthority, he.Kind)
-		require.Contains(t, he.Hint(), "--ca-file")
+		require.Contains(t, option.CLI.Expand(he.Hint()), "--ca-file")
 		require.Contains(t, he.Hint(), "skip_ssl_verify: true")
 		require.NotContains(t, err.Error(), "attempts", "TLS trust is not retried")
 	})
