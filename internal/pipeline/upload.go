@@ -29,7 +29,7 @@ type Upload struct{}
 func (Upload) String() string { return "publishing ISO" }
 
 func (Upload) Skip(st *State) (string, bool) {
-	return "no {s3-bucket} or {publish-dir}", !st.Opts.publishing()
+	return "no {s3-bucket} or {publish-dir}", !st.Opts.Publishing()
 }
 
 func (Upload) Run(ctx context.Context, st *State) error {
@@ -70,8 +70,9 @@ func (Digest) Run(ctx context.Context, st *State) error {
 	return nil
 }
 
-// publishing reports whether the options select a publish backend.
-func (o *Options) publishing() bool {
+// Publishing reports whether the options select a publish backend: the one
+// test of "is anything published", whichever backend it is.
+func (o *Options) Publishing() bool {
 	d, _ := o.destination()
 	_, ok := publish.Select(publishers, d)
 	return ok
