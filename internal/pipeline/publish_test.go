@@ -14,6 +14,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
+	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/s3test"
 	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
 )
@@ -149,4 +150,22 @@ func TestRefusedDirectoryPublishLeavesThePublishedFileAlone(t *testing.T) {
 	require.Equal(t, old, got)
 	requireOnly(t, dir, "ESXi.iso")
 	require.False(t, errors.Is(err, os.ErrNotExist))
+}
+
+// Staging the output must not hide -o = -i: the remaster still refuses it,
+// and the input is untouched.
+func TestOutputThatIsTheInputIsStillRefusedWhenPublishing(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "ESXi.iso")
+	orig, err := os.ReadFile(sampletest.Small(t))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(in, orig, 0o644))
+	o := pipeline.Options{Input: in, Output: in, ServiceOut: filepath.Join(dir, "service.yml"),
+		PublishDir: t.TempDir(), PublicURLPrefix: "https://images.example.com/esxi"}
+	err = pipeline.Run(t.Context(), &pipeline.State{Opts: o}, pipeline.Build())
+	require.ErrorIs(t, err, remaster.ErrSameFile)
+	got, err := os.ReadFile(in)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(orig, got), "the input ISO was modified")
+	requireOnly(t, dir, "ESXi.iso")
 }

@@ -129,20 +129,31 @@ func (st *State) readable(ctx context.Context) bool {
 }
 
 // remasterOutput is where Remaster writes the ISO: Output, or, when it will
-// be published, a staging name beside it that Upload renames over Output
-// after the publish (and the end of the run removes if it is still there).
+// be published, the same name in a staging directory beside it, which Upload
+// renames over Output after the publish (and the end of the run removes).
+// The name stays the same so that progress and results show it.
 func (st *State) remasterOutput() (string, error) {
-	if st.pub == nil {
-		return st.Opts.Output, nil
+	if st.pub == nil || samePath(st.Opts.Input, st.Opts.Output) {
+		return st.Opts.Output, nil // remaster refuses -o = -i itself (remaster.ErrSameFile)
 	}
-	f, err := os.CreateTemp(filepath.Dir(st.Opts.Output), "."+filepath.Base(st.Opts.Output)+".unpublished-*")
+	dir, err := os.MkdirTemp(filepath.Dir(st.Opts.Output), "."+filepath.Base(st.Opts.Output)+".unpublished-")
 	if err != nil {
 		return "", fmt.Errorf("output directory %s is not writable: %w", filepath.Dir(st.Opts.Output), err)
 	}
-	name := f.Name()
-	_ = f.Close()
-	st.cleanups = append(st.cleanups, func() { _ = os.Remove(name) })
-	return name, nil
+	st.cleanups = append(st.cleanups, func() { _ = os.RemoveAll(dir) })
+	return filepath.Join(dir, filepath.Base(st.Opts.Output)), nil
+}
+
+// samePath reports whether a and b name one file (by path, or by inode).
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // s3Client returns the S3 client of an s3:// source, made on first use from
