@@ -147,7 +147,7 @@ func report(stderr io.Writer, cmd *command, err error, debug bool) int {
 		return ExitOK
 	}
 	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "error: interrupted: nothing was left half-written")
+		fmt.Fprintln(stderr, "error: interrupted")
 		return ExitInterrupted
 	}
 	var ue *UsageError
@@ -169,10 +169,11 @@ func report(stderr io.Writer, cmd *command, err error, debug bool) int {
 	return ExitError
 }
 
-// errorLine is err as the CLI prints it: one line, options named by their
-// flags, then the fix when one is known.
+// errorLine is err as the CLI prints it: one line (joined problems
+// separated by "; "), options named by their flags, then the fix when one is
+// known.
 func errorLine(err error) string {
-	msg := "error: " + oneLine(option.CLI.Message(err))
+	msg := "error: " + oneLine(strings.ReplaceAll(option.CLI.Message(err), "\n", "; "))
 	if h := pipeline.Hint(err); h != "" {
 		msg += " (fix: " + option.CLI.Expand(h) + ")"
 	}
@@ -265,9 +266,3 @@ func (f *optionFlag) Set(s string) error {
 
 // IsBoolFlag makes a Bool option a switch (--replace, no value).
 func (f *optionFlag) IsBoolFlag() bool { return f.o != nil && f.o.Kind == option.Bool }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

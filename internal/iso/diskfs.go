@@ -40,15 +40,15 @@ func (img *Image) ReadFile(f *File) (data []byte, err error) {
 	})
 	fsys, err := img.diskfs, img.diskfsErr
 	if err != nil {
-		return nil, unsupported("go-diskfs cannot read the image: %v", err)
+		return nil, unsupported("go-diskfs cannot read the image: %w", err)
 	}
 	real, err := resolve(fsys, f.Path)
 	if err != nil {
-		return nil, unsupported("go-diskfs does not find %s: %v", f.Path, err)
+		return nil, unsupported("go-diskfs does not find %s: %w", f.Path, err)
 	}
 	fh, err := fsys.Open(real)
 	if err != nil {
-		return nil, unsupported("go-diskfs cannot open %s: %v", f.Path, err)
+		return nil, unsupported("go-diskfs cannot open %s: %w", f.Path, err)
 	}
 	defer fh.Close()
 	df, ok := fh.(*iso9660.File)
@@ -57,7 +57,7 @@ func (img *Image) ReadFile(f *File) (data []byte, err error) {
 	}
 	st, err := df.Stat()
 	if err != nil {
-		return nil, unsupported("go-diskfs cannot stat %s: %v", f.Path, err)
+		return nil, unsupported("go-diskfs cannot stat %s: %w", f.Path, err)
 	}
 	if df.Location() != f.Extent || st.Size() != f.Size {
 		return nil, unsupported("readers disagree about %s: sector %d/%d bytes (records) vs %d/%d (go-diskfs)",

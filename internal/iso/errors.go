@@ -52,12 +52,19 @@ func (e *ReadError) Error() string {
 func (e *ReadError) Unwrap() error { return e.Err }
 
 // UnsupportedError means the image is valid but cannot be patched safely; the
-// package refuses rather than write an image that might not boot.
-type UnsupportedError struct{ Reason string }
+// package refuses rather than write an image that might not boot. Err is the
+// cause when a reader below reported it.
+type UnsupportedError struct {
+	Reason string
+	Err    error
+}
 
 func (e *UnsupportedError) Error() string {
 	return "image cannot be patched safely: " + e.Reason
 }
+
+// Unwrap returns the cause, if any.
+func (e *UnsupportedError) Unwrap() error { return e.Err }
 
 // Hint is the fix: the vendor's image is known to patch.
 func (e *UnsupportedError) Hint() string {
@@ -78,6 +85,8 @@ func formatErr(sector int64, format string, args ...any) error {
 	return &FormatError{Sector: sector, Reason: wrapped.Error(), Err: cause}
 }
 
+// unsupported returns an *UnsupportedError; a %w operand is its cause.
 func unsupported(format string, args ...any) error {
-	return &UnsupportedError{Reason: fmt.Sprintf(format, args...)}
+	wrapped := fmt.Errorf(format, args...)
+	return &UnsupportedError{Reason: wrapped.Error(), Err: errors.Unwrap(wrapped)}
 }

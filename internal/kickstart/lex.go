@@ -5,8 +5,10 @@ import "errors"
 // Tokeniser errors, worded as Python's shlex words them (the installer shows
 // shlex's message).
 var (
+	//lint:ignore ST1005 shlex's own wording, capital letter included, is what the installer prints
 	errNoClosingQuote = errors.New("No closing quotation")
-	errNoEscapedChar  = errors.New("No escaped character")
+	//lint:ignore ST1005 shlex's own wording, capital letter included, is what the installer prints
+	errNoEscapedChar = errors.New("No escaped character")
 )
 
 // splitLine tokenises one kickstart line as the ESXi installer does, with

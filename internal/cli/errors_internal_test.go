@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/iso"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
+	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
+)
+
+// runCmd runs one command as Main does and returns its error (the whole
+// chain, before report flattens it), its exit code and stderr.
+func runCmd(t *testing.T, ctx context.Context, env map[string]string, args ...string) (int, string, error) {
+	t.Helper()
+	var stderr bytes.Buffer
+	e := &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, Progress: progress.Discard}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := runProtected(ctx, &c, e, args[1:])
+			code := report(&stderr, &c, err, false)
+			return code, stderr.String(), err
+		}
+	}
+	t.Fatalf("no command %s", args[0])
+	return 0, "", nil
+}
+
+// Every user-facing error class keeps its typed cause through the whole
+// chain (stage, usage error, joined problems), and the exit code and the
+// printed fix come from it.
+func TestErrorsReachTheirTypedCause(t *testing.T) {
+	dir := t.TempDir()
+	sampleISO := sampletest.Small(t)
+	junk := filepath.Join(dir, "junk.bin")
+	require.NoError(t, os.WriteFile(junk, bytes.Repeat([]byte{1}, 64<<10), 0o644))
+	corrupt := filepath.Join(dir, "corrupt.iso")
+	b, err := os.ReadFile(sampleISO)
+	require.NoError(t, err)
+	copy(b[17*iso.SectorSize+1:], "XXXXX") // the descriptor after the PVD is no descriptor
+	require.NoError(t, os.WriteFile(corrupt, b, 0o644))
+	pw := map[string]string{"ESXI_ROOT_PASSWORD": "secret-pw"}
+	build := func(extra ...string) []string {
+		return append([]string{"build", "-p", "https://h/esxi", "-o", filepath.Join(dir, "o.iso"), "-s", filepath.Join(dir, "o.yml"), "-x", "true"}, extra...)
+	}
+	asOption := func(name string) func(*testing.T, error) {
+		return func(t *testing.T, err error) {
+			var oe *option.Error
+			require.ErrorAs(t, err, &oe)
+			require.Equal(t, name, oe.Option)
+		}
+	}
+	for name, tc := range map[string]struct {
+		env   map[string]string
+		args  []string
+		check func(*testing.T, error)
+		code  int
+		line  string
+	}{
+		"plain http source keeps its fix": {pw, build("-i", "http://media.example.com/esxi.iso"), asOption("iso"), ExitUsage,
+			"error: -i/--iso: http://media.example.com/esxi.iso: plain http is not accepted (fix: use https://, or s3://bucket/key)"},
+		"no root password": {nil, build("-i", sampleISO), func(t *testing.T, err error) {
+			asOption("root-password")(t, err)
+			require.ErrorAs(t, err, new(*pipeline.InvalidError))
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "no root password (fix: set ESXI_ROOT_PASSWORD, or give --root-password-hash"},
+		"unreadable kickstart": {pw, build("-i", sampleISO, "--kickstart", filepath.Join(dir, "none.cfg")), func(t *testing.T, err error) {
+			asOption("kickstart")(t, err)
+			require.ErrorIs(t, err, fs.ErrNotExist)
+		}, ExitError, "error: --kickstart: open "},
+		"not an ISO": {nil, []string{"remaster", "-i", junk, "-o", filepath.Join(dir, "r.iso")}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, iso.ErrNotISO9660)
+		}, ExitError, "(fix: pass the VMware ESXi installer ISO"},
+		"corrupt ISO": {nil, []string{"remaster", "-i", corrupt, "-o", filepath.Join(dir, "r.iso")}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*iso.FormatError))
+		}, ExitError, "(fix: the ISO is damaged: download it again)"},
+		"same file": {nil, []string{"remaster", "-i", sampleISO, "-o", sampleISO}, func(t *testing.T, err error) {
+			require.ErrorIs(t, err, remaster.ErrSameFile)
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "(fix: write the output to a new file name"},
+		"bad kernelopt token": {nil, []string{"remaster", "-i", sampleISO, "-o", filepath.Join(dir, "r.iso"), "--kernelopt-add", "a b"}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*bootcfg.TokenError))
+		}, ExitError, "(fix: give kernelopt tokens as KEY=VALUE"},
+		"unreachable source": {pw, build("-i", "https://127.0.0.1:1/VMware.iso"), func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*httpclient.Error))
+		}, ExitError, "(fix: nothing listens there"},
+		"bad flag value": {nil, []string{"publish", "--s3-bucket", "b", "--s3-region", "r", "-x", "maybe", "x.iso"}, asOption("skip-verify"), ExitUsage,
+			`error: -x/--skip-test: "maybe" is not true or false (fix: write true or false)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, stderr, err := runCmd(t, t.Context(), tc.env, tc.args...)
+			require.Error(t, err)
+			tc.check(t, err)
+			require.Equal(t, tc.code, code, stderr)
+			require.Contains(t, stderr, tc.line)
+		})
+	}
+}
+
+// Ctrl-C (a cancelled context) exits 130 with one clear line.
+func TestInterruptExits130(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	out := filepath.Join(t.TempDir(), "r.iso")
+	code, stderr, err := runCmd(t, ctx, nil, "remaster", "-i", sampletest.Small(t), "-o", out)
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, ExitInterrupted, code)
+	require.Equal(t, "error: interrupted\n", stderr)
+	_, statErr := os.Stat(out)
+	require.True(t, errors.Is(statErr, fs.ErrNotExist), "no output left")
+}
