@@ -237,11 +237,11 @@ func (b *blocker) Add(int64) {
 // The server dies mid-upload: the publish fails, no object appears, and the
 // multipart upload is aborted once the server is back (no orphaned parts).
 func TestServerKilledMidUploadLeavesNoObjectAndNoParts(t *testing.T) {
-	srv, c := rig(t)
+	srv, _ := rig(t)
 	// One attempt per request: the SDK's own retries could otherwise finish
 	// the upload after the restart, which is right but not what this tests.
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	c = client(t, srv, srv.CAFile)
+	c := client(t, srv, srv.CAFile)
 	f := newISO(t, 40<<20)
 	key := srv.PublicPrefix + "killed.iso"
 	o := opts(srv, f, key)
