@@ -206,15 +206,17 @@ type State struct {
 	Registration *portal.Registration // set by Register
 	Health       *portal.HealthResult // set by Health (also when not every controller is OK)
 
-	s3       *publish.S3    // made on first use by Fetch or Upload
-	portal   *portal.Client // made on first use by Register or Health
-	cleanups []func()       // run by Run at the end, success or not
+	s3       *publish.S3       // made on first use by Fetch (s3:// source)
+	pub      publish.Publisher // made on first use by Preflight (or Upload)
+	portal   *portal.Client    // made on first use by Register or Health
+	cleanups []func()          // run by Run at the end, success or not
 }
 
 // Build is the recipe's one-shot: fetch, remaster, publish, render the YAML,
 // verify.
 func Build() []Stage {
 	return []Stage{
+		Preflight{},     // first: a wrong CA or a missing bucket is found before any download or remaster
 		Fetch{},         // only for an https:// or s3:// -i: the vendor ISO on local disk
 		Remaster{},      // everything after needs the ISO's size and digest
 		Upload{},        // before the YAML: a refused publish leaves no YAML pointing at other bytes
@@ -226,6 +228,8 @@ func Build() []Stage {
 // Publish is `esxi-byoi publish ISO`: hash the existing ISO, publish, verify.
 func Publish() []Stage {
 	return []Stage{
+		// Preflight: before hashing a large ISO, the destination is there and trusted.
+		Preflight{},
 		Digest{}, // one read for the sha256 HEAD compares and the metadata holds
 		Upload{}, // a second read, streamed in parts
 		Verify{}, // as the controller will

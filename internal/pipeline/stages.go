@@ -28,8 +28,12 @@ func (Remaster) Run(ctx context.Context, st *State) error {
 		in = st.Source.Path
 		defer st.Source.Remove() // a downloaded vendor ISO is not needed any more
 	}
+	out, err := st.remasterOutput() // staged when it will be published: see Upload
+	if err != nil {
+		return err
+	}
 	res, err := remaster.Run(ctx, remaster.Options{
-		Input: in, Output: st.Opts.Output, Kernelopt: st.Opts.Kernelopt,
+		Input: in, Output: out, Kernelopt: st.Opts.Kernelopt,
 		SHA512: st.Opts.Algorithm == "sha512sum", Progress: st.Progress,
 	})
 	if err != nil {
@@ -106,12 +110,12 @@ func (Verify) Run(ctx context.Context, st *State) error {
 	}
 	res, err := verify.Run(ctx, vo)
 	if err != nil {
-		// We just uploaded it with credentials; an anonymous 403 means the
-		// bucket does not let the controller read it.
+		// An anonymous 403 for an object the publisher itself can read means
+		// the bucket does not let the controller read it.
 		var he *verify.HTTPError
 		if o := st.Object; o != nil && o.Bucket != "" && errors.As(err, &he) &&
-			(he.StatusCode == http.StatusForbidden || he.StatusCode == http.StatusUnauthorized) {
-			return &publish.NotPublicError{URL: he.URL, URI: publish.URI(o.Bucket, o.Key), Status: he.Status, Err: err}
+			(he.StatusCode == http.StatusForbidden || he.StatusCode == http.StatusUnauthorized) && st.readable(ctx) {
+			return &publish.NotPublicError{URL: he.URL, URI: o.Where(), Status: he.Status, Err: err}
 		}
 		return err
 	}

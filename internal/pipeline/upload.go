@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
@@ -10,55 +11,46 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 )
 
-// Upload publishes the ISO to the S3 bucket (--s3-bucket) or copies it into
-// the directory (--publish-dir); an identical object already there is left
-// alone, a different one refused unless --replace. Needs: ISO. Sets: Object.
-// Skipped when neither is set (the user copies the ISO themselves).
+// publishers are the publish backends; the first the options select is used.
+// A new backend is a package exporting a publish.Backend, and one line here.
+var publishers = []publish.Backend{
+	publish.S3Backend, // S3Bucket: an S3-compatible HTTPS bucket
+	docroot.Backend,   // PublishDir: a directory a web server serves
+}
+
+// Upload publishes the ISO through the run's publisher (S3 bucket or
+// directory); an identical object already there is left alone, a different
+// one refused unless Replace. A remastered ISO waits under a staging name
+// and is renamed over Output only once the publish succeeded, so a refused
+// publish leaves an existing ISO at Output alone. Needs: ISO. Sets: Object.
+// Skipped when no backend is selected (the user copies the ISO themselves).
 type Upload struct{}
 
 func (Upload) String() string { return "publishing ISO" }
 
 func (Upload) Skip(st *State) (string, bool) {
-	return "no {s3-bucket} or {publish-dir}", st.Opts.S3Bucket == "" && st.Opts.PublishDir == ""
+	return "no {s3-bucket} or {publish-dir}", !st.Opts.Publishing()
 }
 
 func (Upload) Run(ctx context.Context, st *State) error {
 	if st.ISO == nil {
 		return Bug("Upload needs the ISO")
 	}
-	o := st.Opts
-	url, err := o.PublicURL()
+	p, err := st.publisher(ctx)
 	if err != nil {
 		return err
 	}
-	var obj *publish.Object
-	if o.PublishDir != "" {
-		obj, err = docroot.Publish(ctx, docroot.Options{
-			Dir: o.PublishDir, File: st.ISO.Output, Name: filepath.Base(o.Output), Size: st.ISO.Size,
-			SHA256: st.ISO.SHA256, Replace: o.Replace, URL: url, Progress: st.Progress,
-		})
-	} else {
-		var c *publish.S3
-		if c, err = st.s3Client(ctx); err != nil {
-			return err
-		}
-		obj, err = c.Publish(ctx, publish.Options{
-			Bucket: o.S3Bucket, Key: o.S3Key(), File: st.ISO.Output, Size: st.ISO.Size, SHA256: st.ISO.SHA256,
-			Replace: o.Replace, URL: url, Progress: st.Progress,
-		})
-	}
+	obj, err := p.Publish(ctx, publish.File{Path: st.ISO.Output, Size: st.ISO.Size, SHA256: st.ISO.SHA256, Progress: st.Progress})
 	if err != nil {
 		return err
 	}
 	st.Object = obj
-	where := obj.Path
-	if obj.Bucket != "" {
-		where = publish.URI(obj.Bucket, obj.Key)
-	}
-	if obj.Outcome == publish.SkippedIdentical {
-		fmt.Fprintf(st.Log, "  already published: %s holds the same bytes, nothing uploaded\n", where)
-	} else {
-		fmt.Fprintf(st.Log, "  published %s\n", where)
+	fmt.Fprintf(st.Log, "  %s\n", obj.Summary())
+	if st.ISO.Output != st.Opts.Output { // staged by Remaster: now it may replace Output
+		if err := os.Rename(st.ISO.Output, st.Opts.Output); err != nil {
+			return fmt.Errorf("move the published ISO to %s: %w", st.Opts.Output, err)
+		}
+		st.ISO.Output = st.Opts.Output
 	}
 	return nil
 }
@@ -78,15 +70,99 @@ func (Digest) Run(ctx context.Context, st *State) error {
 	return nil
 }
 
-// s3Client returns the one S3 client of the run, made on first use from the
-// options (the AWS default chain supplies the credentials).
+// Publishing reports whether the options select a publish backend: the one
+// test of "is anything published", whichever backend it is.
+func (o *Options) Publishing() bool {
+	d, _ := o.destination()
+	_, ok := publish.Select(publishers, d)
+	return ok
+}
+
+// destination is where the options ask to publish the ISO. The error is the
+// public URL's; the destination is complete apart from it.
+func (o *Options) destination() (publish.Destination, error) {
+	url, err := o.PublicURL()
+	return publish.Destination{
+		Name: filepath.Base(o.Output), URL: url, Replace: o.Replace,
+		S3Bucket: o.S3Bucket, S3Prefix: o.S3Prefix, S3: o.s3Config(),
+		Dir: o.PublishDir,
+	}, err
+}
+
+func (o *Options) s3Config() publish.S3Config {
+	return publish.S3Config{Endpoint: o.S3Endpoint, Region: o.S3Region, PathStyle: o.S3PathStyle, CAFile: o.CAFile}
+}
+
+// publisher returns the run's publisher, made on first use (by Preflight).
+func (st *State) publisher(ctx context.Context) (publish.Publisher, error) {
+	if st.pub != nil {
+		return st.pub, nil
+	}
+	d, err := st.Opts.destination()
+	if err != nil {
+		return nil, err
+	}
+	b, ok := publish.Select(publishers, d)
+	if !ok {
+		return nil, Bug("no publish backend selected")
+	}
+	p, err := b.New(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	st.pub = p
+	return p, nil
+}
+
+// readable reports whether the run's publisher can read back what it
+// published, with its own access.
+func (st *State) readable(ctx context.Context) bool {
+	if st.pub == nil {
+		return false
+	}
+	rc, _, err := st.pub.Open(ctx)
+	if err != nil {
+		return false
+	}
+	_ = rc.Close()
+	return true
+}
+
+// remasterOutput is where Remaster writes the ISO: Output, or, when it will
+// be published, the same name in a staging directory beside it, which Upload
+// renames over Output after the publish (and the end of the run removes).
+// The name stays the same so that progress and results show it.
+func (st *State) remasterOutput() (string, error) {
+	if st.pub == nil || samePath(st.Opts.Input, st.Opts.Output) {
+		return st.Opts.Output, nil // remaster refuses -o = -i itself (remaster.ErrSameFile)
+	}
+	dir, err := os.MkdirTemp(filepath.Dir(st.Opts.Output), "."+filepath.Base(st.Opts.Output)+".unpublished-")
+	if err != nil {
+		return "", fmt.Errorf("output directory %s is not writable: %w", filepath.Dir(st.Opts.Output), err)
+	}
+	st.cleanups = append(st.cleanups, func() { _ = os.RemoveAll(dir) })
+	return filepath.Join(dir, filepath.Base(st.Opts.Output)), nil
+}
+
+// samePath reports whether a and b name one file (by path, or by inode).
+func samePath(a, b string) bool {
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// s3Client returns the S3 client of an s3:// source, made on first use from
+// the options (the AWS default chain supplies the credentials).
 func (st *State) s3Client(ctx context.Context) (*publish.S3, error) {
 	if st.s3 != nil {
 		return st.s3, nil
 	}
-	c, err := publish.NewS3(ctx, publish.S3Config{
-		Endpoint: st.Opts.S3Endpoint, Region: st.Opts.S3Region, PathStyle: st.Opts.S3PathStyle, CAFile: st.Opts.CAFile,
-	})
+	c, err := publish.NewS3(ctx, st.Opts.s3Config())
 	if err != nil {
 		return nil, err
 	}

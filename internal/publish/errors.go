@@ -14,16 +14,20 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 )
 
-// Fixed hints, also listed in the README's troubleshooting table (a test checks).
+// Fixed hints, also listed in the README's troubleshooting table as the CLI
+// prints them (a test checks). Options are written {name}: each surface
+// spells them its own way (option.Surface.Expand).
 const (
-	HintBucket      = "create the bucket first, or fix --s3-bucket, --s3-endpoint and --s3-region (the bucket must exist in that store and region)"
-	HintAccess      = "the credentials from the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity) are wrong or lack permission: they need s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:AbortMultipartUpload on the key"
-	HintCredentials = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or web identity (in GitHub Actions: aws-actions/configure-aws-credentials with OIDC); esxi-byoi takes no credential flags"
-	HintConflict    = "a published ISO is referenced by live service YAMLs: publish under a new name (-o or --s3-prefix), or pass --replace if no service uses the old object"
-	HintNotPublic   = "object is not publicly readable: the on-prem controller downloads secure_url without credentials; add a bucket policy allowing anonymous s3:GetObject on the prefix, or give --public-url-prefix for a public front (CDN, website endpoint)"
-	HintUnknownCA   = "pass --ca-file with the CA that signed the S3 endpoint's certificate (the same file is trusted when verifying the download)"
-	HintUnreachable = "check --s3-endpoint (https://host:port) and that the store is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY)"
-	HintOrphan      = "abort the leftover upload (aws s3api abort-multipart-upload --bucket B --key K --upload-id ID) and add a lifecycle rule AbortIncompleteMultipartUpload to the bucket"
+	HintBucket         = "create the bucket first, or fix {s3-bucket}, {s3-endpoint} and {s3-region} (the bucket must exist in that store and region)"
+	HintAccess         = "the credentials from the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity) are wrong or lack permission: they need s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:AbortMultipartUpload on the key"
+	HintCredentials    = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or web identity (in GitHub Actions: aws-actions/configure-aws-credentials with OIDC); esxi-byoi takes no credential flags"
+	HintConflict       = "a published ISO is referenced by live service YAMLs: publish under a new name ({output} or {s3-prefix}), or pass {replace} if no service uses the old object"
+	HintNotPublic      = "object is not publicly readable: the on-prem controller downloads secure_url without credentials; add a bucket policy allowing anonymous s3:GetObject on the prefix, or give {public-url-prefix} for a public front (CDN, website endpoint)"
+	HintUnknownCA      = "pass {ca-file} with the CA that signed the S3 endpoint's certificate (the same file is trusted when verifying the download)"
+	HintUnreachable    = "check {s3-endpoint} (https://host:port) and that the store is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY)"
+	HintKeyIsDirectory = "the key is also a \"directory\" of other objects (KEY/...), and the store cannot hold a file of the same name: publish under another name or prefix, or remove the objects under KEY/"
+	HintKeyRefused     = "the store refuses conditional writes to this key although nothing is there: allow replacing ({replace}), which writes once without the condition"
+	HintOrphan         = "abort the leftover upload (aws s3api abort-multipart-upload --bucket B --key K --upload-id ID) and add a lifecycle rule AbortIncompleteMultipartUpload to the bucket"
 )
 
 // BucketError is a bucket that does not exist.
@@ -158,6 +162,10 @@ type UploadError struct {
 
 func (e *UploadError) Error() string {
 	s := fmt.Sprintf("upload %s: %v", e.URI, e.Err)
+	var ae *AccessError
+	if errors.As(e.Err, &ae) {
+		s = ae.Error() // names the upload and the object already
+	}
 	switch {
 	case e.UploadID == "":
 	case e.Aborted:
@@ -182,36 +190,38 @@ func (e *UploadError) Hint() string {
 	return "try again; an identical object already published is detected and not uploaded twice"
 }
 
-// InputError is an option publish cannot use.
-type InputError struct{ Msg, Fix string }
-
-func (e *InputError) Error() string { return e.Msg }
-
-// Hint implements the CLI's fix line.
-func (e *InputError) Hint() string { return e.Fix }
-
 // classify turns an SDK error into one of the typed errors above, or wraps it
 // with the operation and object.
 func classify(op, uri, bucket, endpoint string, err error) error {
 	if err == nil {
 		return nil
 	}
+	d := describe(bucket, endpoint, err)
+	var se *StoreError
+	if errors.As(d, &se) && se.denied() {
+		return &AccessError{Op: op, URI: uri, Code: se.Code, Err: err}
+	}
+	switch d.(type) {
+	case *CredentialsError, *BucketError, *EndpointError:
+		return d
+	}
+	return fmt.Errorf("%s %s: %w", op, uri, d)
+}
+
+// describe turns an SDK error into a typed error that does not name the
+// object (the caller does, once): *CredentialsError, *BucketError,
+// *EndpointError, *StoreError, or err itself.
+func describe(bucket, endpoint string, err error) error {
 	var se *v4.SigningError
 	if errors.As(err, &se) || strings.Contains(err.Error(), "get identity: ") {
 		return &CredentialsError{Err: err}
 	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		switch ae.ErrorCode() {
-		case "NoSuchBucket":
+		if ae.ErrorCode() == "NoSuchBucket" {
 			return &BucketError{Bucket: bucket, Endpoint: endpoint, Err: err}
-		case "AccessDenied", "Forbidden", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken":
-			return &AccessError{Op: op, URI: uri, Code: ae.ErrorCode(), Err: err}
 		}
-		if httpStatus(err) == http.StatusForbidden {
-			return &AccessError{Op: op, URI: uri, Code: ae.ErrorCode(), Err: err}
-		}
-		return fmt.Errorf("%s %s: %s: %s", op, uri, ae.ErrorCode(), ae.ErrorMessage())
+		return &StoreError{Status: httpStatus(err), Code: ae.ErrorCode(), Message: ae.ErrorMessage(), Err: err}
 	}
 	// Transport failures: classify the innermost error (x509, dial...), which
 	// reads better than the SDK's whole chain.
@@ -227,7 +237,72 @@ func classify(op, uri, bucket, endpoint string, err error) error {
 	if d := httpclient.Describe(inner); d != inner {
 		return &EndpointError{Endpoint: endpoint, Err: d}
 	}
-	return fmt.Errorf("%s %s: %w", op, uri, err)
+	return err
+}
+
+// StoreError is an S3 error answer without a type of its own here: its code
+// and message, without the SDK's request IDs.
+type StoreError struct {
+	Status  int    // HTTP status; 0 when unknown
+	Code    string // S3 error code: InternalError, ExistingObjectIsDirectory…
+	Message string
+	Err     error // the SDK's error
+}
+
+func (e *StoreError) Error() string {
+	s := e.Code
+	if e.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", e.Status)
+	}
+	if e.Message != "" {
+		s += ": " + strings.TrimSuffix(e.Message, ".")
+	}
+	return s
+}
+
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// denied reports an answer about the credentials or their permissions.
+func (e *StoreError) denied() bool {
+	switch e.Code {
+	case "AccessDenied", "Forbidden", "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidToken", "ExpiredToken":
+		return true
+	}
+	return e.Status == http.StatusForbidden
+}
+
+// KeyRefusedError is a write the store refused although it holds no object
+// at the key: it refused the conditional write (412) or answered
+// ExistingObjectIsDirectory (409). Directory says whether objects exist
+// under KEY/, which is what makes a store that keeps objects as files (or
+// emulates directories) refuse a file of the same name.
+type KeyRefusedError struct {
+	URI       string // s3://bucket/key
+	Answer    string // what the store answered, e.g. "412 PreconditionFailed to the conditional write"
+	Directory bool   // objects exist under KEY/
+	Replaced  bool   // the unconditional retry (Replace) was refused too
+	Err       error
+}
+
+func (e *KeyRefusedError) Error() string {
+	s := fmt.Sprintf("%s: the store refused the write (%s) and holds no object at the key", e.URI, e.Answer)
+	if e.Replaced {
+		s += ", also without the condition"
+	}
+	if e.Directory {
+		s += fmt.Sprintf("; it holds objects under %s/, so it treats the key as a directory", e.URI)
+	}
+	return s
+}
+
+func (e *KeyRefusedError) Unwrap() error { return e.Err }
+
+// Hint implements the CLI's fix line.
+func (e *KeyRefusedError) Hint() string {
+	if e.Directory {
+		return HintKeyIsDirectory
+	}
+	return HintKeyRefused
 }
 
 // httpStatus returns the HTTP status of an SDK response error, or 0.

@@ -1,7 +1,9 @@
 // Package publish puts the remastered ISO where the on-prem controller can
 // download it: an S3-compatible HTTPS bucket ([S3.Publish], on aws-sdk-go-v2's
 // service/s3 and feature/s3/transfermanager), or a directory served by a web
-// server (subpackage docroot). A published object is never overwritten with
+// server (subpackage docroot). Both are a [Publisher] made by a [Backend], so
+// callers hold one list of backends and never ask which kind ran; a new kind
+// is a package exporting a Backend. A published object is never overwritten with
 // different bytes: HEAD (or stat) first, an identical one is skipped, a
 // different one is refused unless Replace, and new keys are written with
 // If-None-Match: *. A failed multipart upload is aborted, so no parts are
@@ -31,4 +33,8 @@ type Object struct {
 	Size    int64   `json:"size"`
 	SHA256  string  `json:"sha256"`
 	Outcome Outcome `json:"outcome"`
+	// Raced is set with SkippedIdentical when this run uploaded the ISO but
+	// another writer had published the same bytes first (the store kept
+	// theirs): the outcome is the same, the work done was not.
+	Raced bool `json:"raced,omitempty"`
 }

@@ -15,8 +15,11 @@ import (
 	tmtypes "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // DefaultAbortWindow is how long [S3.Publish] keeps trying to abort a failed
@@ -58,6 +61,10 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	// other client fails with "unable to add custom RootCAs HTTPClient".
 	opts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(apply)),
+		// The SDK logs to stderr by itself ("SDK … WARN failed to discard
+		// remaining HTTP response body" after a Ctrl-C): our errors say what
+		// happened, in one line.
+		config.WithLogger(logging.Nop{}),
 	}
 	region := cfg.Region
 	if region == "" && cfg.Endpoint != "" {
@@ -76,7 +83,7 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 		return nil, &CredentialsError{Err: err}
 	}
 	if ac.Region == "" {
-		return nil, &InputError{Msg: "no S3 region", Fix: "pass --s3-region, or set AWS_REGION"}
+		return nil, &option.Error{Option: "s3-region", Msg: "no S3 region", Fix: "pass {s3-region}, or set AWS_REGION"}
 	}
 	client := s3.NewFromConfig(ac, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
@@ -106,7 +113,7 @@ func (s *S3) Open(ctx context.Context, bucket, key string) (io.ReadCloser, int64
 	if err != nil {
 		var nk *types.NoSuchKey
 		if errors.As(err, &nk) {
-			return nil, 0, &InputError{Msg: fmt.Sprintf("download %s: no such object", uri), Fix: "check the bucket and key of -i s3://bucket/key"}
+			return nil, 0, &option.Error{Option: "iso", Msg: fmt.Sprintf("download %s: no such object", uri), Fix: "check the bucket and key of {iso} s3://bucket/key"}
 		}
 		return nil, 0, classify("download", uri, bucket, s.cfg.Endpoint, err)
 	}
@@ -144,22 +151,18 @@ func (s *S3) head(ctx context.Context, bucket, key string) (*remote, error) {
 func (s *S3) abort(ctx context.Context, bucket, key, id string) error {
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.AbortWindow)
 	defer cancel()
-	wait := 500 * time.Millisecond
-	for {
+	_, err := retry.Policy{Base: 500 * time.Millisecond, Max: 10 * time.Second}.Do(actx, func(int) error {
 		_, err := s.client.AbortMultipartUpload(actx, &s3.AbortMultipartUploadInput{Bucket: &bucket, Key: &key, UploadId: &id})
 		var nu *types.NoSuchUpload
-		if err == nil || errors.As(err, &nu) || apiCode(err) == "NoSuchUpload" {
+		if errors.As(err, &nu) || apiCode(err) == "NoSuchUpload" {
 			return nil
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-actx.Done():
-			t.Stop()
-			return classify("abort upload of", URI(bucket, key), bucket, s.cfg.Endpoint, err)
-		case <-t.C:
-		}
-		wait = min(2*wait, 10*time.Second)
+		return err
+	})
+	if err != nil {
+		return classify("abort upload of", URI(bucket, key), bucket, s.cfg.Endpoint, err)
 	}
+	return nil
 }
 
 // transfer returns a transfer manager for one upload.

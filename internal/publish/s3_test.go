@@ -9,8 +9,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -239,11 +237,11 @@ func (b *blocker) Add(int64) {
 // The server dies mid-upload: the publish fails, no object appears, and the
 // multipart upload is aborted once the server is back (no orphaned parts).
 func TestServerKilledMidUploadLeavesNoObjectAndNoParts(t *testing.T) {
-	srv, c := rig(t)
+	srv, _ := rig(t)
 	// One attempt per request: the SDK's own retries could otherwise finish
 	// the upload after the restart, which is right but not what this tests.
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
-	c = client(t, srv, srv.CAFile)
+	c := client(t, srv, srv.CAFile)
 	f := newISO(t, 40<<20)
 	key := srv.PublicPrefix + "killed.iso"
 	o := opts(srv, f, key)
@@ -402,23 +400,16 @@ func TestCancelledUploadIsAborted(t *testing.T) {
 func TestStoreWithoutConditionalWritesFallsBack(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.SetEnv(t)
-	up, err := url.Parse(srv.Endpoint)
-	require.NoError(t, err)
-	rp := httputil.NewSingleHostReverseProxy(up)
-	rp.Transport = &http.Transport{TLSClientConfig: srv.TLSConfig()}
 	var refused atomic.Int32
-	ca := tlstest.NewCA(t, "proxy CA")
-	proxy := tlstest.NewServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("If-None-Match") != "" {
-			refused.Add(1)
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusNotImplemented)
-			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message></Error>`)
-			return
+	proxy := srv.Proxy(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("If-None-Match") == "" {
+			return false
 		}
-		rp.ServeHTTP(w, r)
-	}), "127.0.0.1")
-	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.URL, PathStyle: true, CAFile: ca.WriteFile(t)})
+		refused.Add(1)
+		s3test.ErrorAnswer(w, r, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
+		return true
+	})
+	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.Endpoint, PathStyle: true, CAFile: proxy.CAFile})
 	require.NoError(t, err)
 
 	f := newISO(t, 11<<20)

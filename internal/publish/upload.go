@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 )
@@ -74,9 +75,13 @@ func (o *Options) check() error {
 // the same ISO, and nothing is uploaded (Outcome SkippedIdentical). Anything
 // else under the key is a *ConflictError unless o.Replace. A new object is
 // written with If-None-Match: * so that two builds racing for one key cannot
-// overwrite each other: the loser re-checks and reports identical or
-// conflict. Large files go up as a multipart upload that reads the file once
-// and is aborted on any failure (*UploadError says whether that worked).
+// overwrite each other: the loser re-checks and reports identical (Raced) or
+// conflict. A store that refuses the write with no object at the key (the
+// key is a "directory" of other objects) is a *KeyRefusedError; with
+// o.Replace a refused conditional write is retried once without the
+// condition. Large files go up as a multipart upload that reads the file
+// once and is aborted on any failure (*UploadError says whether that
+// worked). A cancelled ctx gives an error that wraps context.Canceled.
 func (s *S3) Publish(ctx context.Context, o Options) (*Object, error) {
 	if err := o.check(); err != nil {
 		return nil, err
@@ -96,14 +101,17 @@ func (s *S3) Publish(ctx context.Context, o Options) (*Object, error) {
 			return nil, &ConflictError{Where: uri, Size: have.size, SHA256: have.sha256, WantSize: o.Size, WantSHA256: o.SHA256}
 		}
 	}
-	// Only a new key is written conditionally: --replace means overwrite.
+	// Only a new key is written conditionally: Replace means overwrite.
 	conditional := have == nil
+	var refused *KeyRefusedError // a conditional write refused with no object there
 	for {
 		err := s.upload(ctx, o, conditional)
 		switch {
 		case err == nil:
 			obj.Outcome = Published
 			return obj, nil
+		case ctx.Err() != nil:
+			return nil, err
 		case conditional && conditionalUnsupported(err):
 			// The store rejects If-None-Match instead of ignoring it, and
 			// for a multipart upload it says so only at Complete (the upload
@@ -113,23 +121,71 @@ func (s *S3) Publish(ctx context.Context, o Options) (*Object, error) {
 			conditional = false
 			continue
 		case conditional && preconditionFailed(err):
-			// Another writer created the key after our HEAD.
 			have, herr := s.head(ctx, o.Bucket, o.Key)
 			if herr != nil {
 				return nil, herr
 			}
-			if have != nil && have.size == o.Size && have.sha256 == o.SHA256 {
-				obj.Outcome = SkippedIdentical
+			if have == nil {
+				// Refused, yet nothing is there: no writer won. Some stores
+				// (SeaweedFS) answer so when objects exist under KEY/.
+				refused = &KeyRefusedError{URI: uri, Answer: answer(err) + " to the conditional write",
+					Directory: s.isDirectory(ctx, o.Bucket, o.Key), Err: err}
+				if o.Replace {
+					conditional = false // once: the next pass is unconditional
+					continue
+				}
+				return nil, refused
+			}
+			// Another writer created the key after our HEAD.
+			if have.size == o.Size && have.sha256 == o.SHA256 {
+				obj.Outcome, obj.Raced = SkippedIdentical, true
 				return obj, nil
 			}
-			c := &ConflictError{Where: uri, WantSize: o.Size, WantSHA256: o.SHA256, Concurrent: true}
-			if have != nil {
-				c.Size, c.SHA256 = have.size, have.sha256
+			return nil, &ConflictError{Where: uri, Size: have.size, SHA256: have.sha256, WantSize: o.Size, WantSHA256: o.SHA256, Concurrent: true}
+		}
+		var ue *UploadError
+		if errors.As(err, &ue) && ue.UploadID != "" && !ue.Aborted {
+			return nil, err // parts left behind: the most urgent news
+		}
+		// A store that keeps objects as files cannot hold a file where a
+		// "directory" of other objects is: versitygw answers 409
+		// ExistingObjectIsDirectory, or fails CompleteMultipartUpload.
+		var answered *StoreError // the store answered: worth asking what is under KEY/
+		if apiCode(err) == "ExistingObjectIsDirectory" || (have == nil && errors.As(err, &answered) && s.isDirectory(ctx, o.Bucket, o.Key)) {
+			if refused != nil {
+				refused.Replaced, refused.Directory = true, true
+				return nil, refused
 			}
-			return nil, c
+			return nil, &KeyRefusedError{URI: uri, Answer: answer(err), Directory: true, Err: err}
+		}
+		if refused != nil {
+			refused.Replaced = true
+			refused.Err = err
+			return nil, refused
 		}
 		return nil, err
 	}
+}
+
+// isDirectory reports whether objects exist under key + "/". Errors count as
+// no: it only sharpens a message.
+func (s *S3) isDirectory(ctx context.Context, bucket, key string) bool {
+	out, err := s.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: &bucket, Prefix: aws.String(key + "/"), MaxKeys: aws.Int32(1)})
+	return err == nil && len(out.Contents) > 0
+}
+
+// answer names a store's answer briefly: "412 PreconditionFailed".
+func answer(err error) string {
+	code, st := apiCode(err), httpStatus(err)
+	switch {
+	case code != "" && st != 0:
+		return fmt.Sprintf("%d %s", st, code)
+	case code != "":
+		return code
+	case st != 0:
+		return fmt.Sprintf("HTTP %d", st)
+	}
+	return err.Error()
 }
 
 // upload sends the file once, as one PUT below the part size or as a
@@ -166,10 +222,10 @@ func (s *S3) upload(ctx context.Context, o Options, conditional bool) error {
 	}
 	var mu transfermanager.MultipartUploadError
 	if !errors.As(err, &mu) {
-		if preconditionFailed(err) || conditionalUnsupported(err) {
+		if ctx.Err() == nil && (preconditionFailed(err) || conditionalUnsupported(err) || apiCode(err) == "ExistingObjectIsDirectory") {
 			return err // handled by Publish
 		}
-		return &UploadError{URI: uri, Err: classify("upload", uri, o.Bucket, s.cfg.Endpoint, err)}
+		return &UploadError{URI: uri, Err: s.cause(ctx, o, err)}
 	}
 	// The transfer manager tried one abort already; it cannot have worked if
 	// the store is down, so try again for a while (an upload already gone is
@@ -178,14 +234,30 @@ func (s *S3) upload(ctx context.Context, o Options, conditional bool) error {
 	if cause == nil {
 		cause = err
 	}
-	ue := &UploadError{URI: uri, UploadID: mu.UploadID(), Err: classify("upload", uri, o.Bucket, s.cfg.Endpoint, cause)}
+	ue := &UploadError{URI: uri, UploadID: mu.UploadID(), Err: s.cause(ctx, o, cause)}
 	if ue.AbortErr = s.abort(ctx, o.Bucket, o.Key, mu.UploadID()); ue.AbortErr == nil {
 		ue.Aborted = true
 	}
-	if ue.Aborted && (preconditionFailed(cause) || conditionalUnsupported(cause)) {
+	if ue.Aborted && ctx.Err() == nil && (preconditionFailed(cause) || conditionalUnsupported(cause)) {
 		return cause // handled by Publish; nothing is left behind
 	}
 	return ue
+}
+
+// cause is why an upload failed, without naming the object (UploadError
+// does): the context's own error after Ctrl-C, not the SDK's text about it.
+func (s *S3) cause(ctx context.Context, o Options, err error) error {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return context.Cause(ctx)
+	}
+	if d := describe(o.Bucket, s.cfg.Endpoint, err); d != err {
+		var se *StoreError
+		if errors.As(d, &se) && se.denied() {
+			return &AccessError{Op: "upload", URI: URI(o.Bucket, o.Key), Code: se.Code, Err: err}
+		}
+		return d
+	}
+	return err
 }
 
 // listener turns the transfer manager's running totals into progress.

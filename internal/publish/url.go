@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 )
 
 // Key is the object key of an ISO: prefix + name. A non-empty prefix is a
@@ -28,7 +30,7 @@ func EscapePath(key string) string {
 }
 
 // JoinURL is base + "/" + the escaped path: base is a URL prefix the user
-// gave (--public-url-prefix, -p), path a key or a file name.
+// gave (the public or image URL prefix), path a key or a file name.
 func JoinURL(base, path string) string {
 	return strings.TrimRight(base, "/") + "/" + EscapePath(path)
 }
@@ -40,8 +42,8 @@ func JoinURL(base, path string) string {
 func ObjectURL(endpoint, region string, pathStyle bool, bucket, key string) (string, error) {
 	if endpoint == "" {
 		if region == "" {
-			return "", &InputError{Msg: "the public URL of an AWS bucket needs its region: pass --s3-region (or set AWS_REGION)",
-				Fix: "pass --s3-region (or set AWS_REGION), or give --public-url-prefix"}
+			return "", &option.Error{Option: "s3-region", Msg: "the public URL of an AWS bucket needs its region",
+				Fix: "pass {s3-region} (or set AWS_REGION), or give {public-url-prefix}"}
 		}
 		host := "s3." + region + ".amazonaws.com"
 		if strings.HasPrefix(region, "cn-") {
@@ -51,7 +53,7 @@ func ObjectURL(endpoint, region string, pathStyle bool, bucket, key string) (str
 	}
 	u, err := url.Parse(strings.TrimRight(endpoint, "/"))
 	if err != nil || u.Host == "" || u.Scheme != "https" {
-		return "", &InputError{Msg: fmt.Sprintf("--s3-endpoint %q is not an https:// URL", endpoint),
+		return "", &option.Error{Option: "s3-endpoint", Msg: fmt.Sprintf("%q is not an https:// URL", endpoint),
 			Fix: "give the store's endpoint as https://host[:port]"}
 	}
 	if pathStyle {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 )
 
@@ -44,7 +45,35 @@ func TestEveryPublishHintIsInTheREADME(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	require.NoError(t, err)
 	for _, h := range []string{publish.HintBucket, publish.HintAccess, publish.HintCredentials, publish.HintConflict,
-		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan} {
-		require.True(t, strings.Contains(string(readme), h), "README.md lacks the hint %q", h)
+		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan,
+		publish.HintKeyIsDirectory, publish.HintKeyRefused} {
+		require.True(t, strings.Contains(string(readme), option.CLI.Expand(h)), "README.md lacks the hint %q", option.CLI.Expand(h))
 	}
+}
+
+// Publish's fixes and option errors name options, never flags: the action
+// prints them without any CLI flag text.
+func TestPublishTextNamesOptionsNotFlags(t *testing.T) {
+	_, regionErr := publish.ObjectURL("", "", false, "isos", "a.iso")
+	_, endpointErr := publish.ObjectURL("http://s3.lab", "", true, "isos", "a.iso")
+	texts := []string{option.Action.Message(regionErr), option.Action.Message(endpointErr)}
+	for _, err := range []error{regionErr, endpointErr} {
+		var oe *option.Error
+		require.ErrorAs(t, err, &oe)
+		texts = append(texts, option.Action.Expand(oe.Hint()))
+	}
+	for _, h := range []string{publish.HintBucket, publish.HintAccess, publish.HintCredentials, publish.HintConflict,
+		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan,
+		publish.HintKeyIsDirectory, publish.HintKeyRefused} {
+		texts = append(texts, option.Action.Expand(h))
+	}
+	for _, text := range texts {
+		require.NotContains(t, text, "{", "an option reference was not expanded: %s", text)
+		for _, o := range option.Table {
+			if o.Flag != "" {
+				require.NotContains(t, text, "--"+o.Flag, "CLI flag text in %q", text)
+			}
+		}
+	}
+	require.Contains(t, option.CLI.Expand(publish.HintKeyRefused), "--replace")
 }

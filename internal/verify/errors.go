@@ -34,7 +34,11 @@ type HTTPError struct {
 	URL        string // redacted
 	StatusCode int
 	Status     string
+	After      time.Duration // the server's Retry-After (429, 503); 0 when absent
 }
+
+// RetryAfter is the pause the server asked for before the next try.
+func (e *HTTPError) RetryAfter() time.Duration { return e.After }
 
 func (e *HTTPError) Error() string { return fmt.Sprintf("GET %s: %s", e.URL, e.Status) }
 

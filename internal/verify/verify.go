@@ -26,6 +26,7 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // Defaults of [Options].
@@ -50,9 +51,9 @@ type Options struct {
 	// Retries is how often a transient failure is retried: 0 means
 	// DefaultRetries, a negative value none.
 	Retries int
-	// Backoff is the wait before retry number attempt (1, 2, ...); default
-	// 1s, 2s, 4s... capped at 30s.
-	Backoff func(attempt int) time.Duration
+	// Sleep waits between attempts (1s, 2s, 4s… with jitter, at most 30s,
+	// or the server's Retry-After); nil means retry.Sleep. Tests inject one.
+	Sleep func(ctx context.Context, d time.Duration) error
 	// StallTimeout fails an attempt that receives no byte (headers or body)
 	// for this long; 0 means DefaultStallTimeout.
 	StallTimeout time.Duration
@@ -89,26 +90,23 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	if retries == 0 {
 		retries = DefaultRetries
 	}
-	for attempt := 1; ; attempt++ {
-		res, err := once(ctx, client, u, newHash(), &opts)
-		if err == nil {
-			res.Attempts = attempt
-			return res, nil
+	var res *Result
+	attempts, err := retry.Policy{
+		Attempts: max(1, retries+1), Base: time.Second, Max: 30 * time.Second,
+		Retryable: Transient, Sleep: opts.Sleep,
+	}.Do(ctx, func(int) error {
+		var err error
+		res, err = once(ctx, client, u, newHash(), &opts)
+		return err
+	})
+	if err != nil {
+		if attempts > 1 {
+			err = fmt.Errorf("after %d attempts: %w", attempts, err)
 		}
-		if !Transient(err) || attempt > retries || ctx.Err() != nil {
-			if attempt > 1 {
-				err = fmt.Errorf("after %d attempts: %w", attempt, err)
-			}
-			return nil, err
-		}
-		t := time.NewTimer(opts.Backoff(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("after %d attempts: %w (last: %w)", attempt, ctx.Err(), err)
-		case <-t.C:
-		}
+		return nil, err
 	}
+	res.Attempts = attempts
+	return res, nil
 }
 
 // check validates opts, fills defaults and returns the URL and the hash.
@@ -118,9 +116,6 @@ func check(o *Options) (*url.URL, func() hash.Hash, error) {
 	}
 	if o.StallTimeout <= 0 {
 		o.StallTimeout = DefaultStallTimeout
-	}
-	if o.Backoff == nil {
-		o.Backoff = DefaultBackoff
 	}
 	if o.Progress == nil {
 		o.Progress = progress.Discard
@@ -159,14 +154,6 @@ func check(o *Options) (*url.URL, func() hash.Hash, error) {
 	return u, newHash, nil
 }
 
-// DefaultBackoff waits 1s, 2s, 4s... before retry attempt, at most 30s.
-func DefaultBackoff(attempt int) time.Duration {
-	if attempt > 5 {
-		return 30 * time.Second
-	}
-	return min(30*time.Second, time.Second<<(attempt-1))
-}
-
 var errStalled = errors.New("stalled")
 
 // once makes one anonymous GET and streams the body through h.
@@ -193,7 +180,8 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		httpclient.DrainClose(resp.Body)
-		return nil, &HTTPError{URL: httpclient.Redact(o.URL), StatusCode: resp.StatusCode, Status: resp.Status}
+		return nil, &HTTPError{URL: httpclient.Redact(o.URL), StatusCode: resp.StatusCode, Status: resp.Status,
+			After: retry.ParseAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	if resp.ContentLength >= 0 && resp.ContentLength != o.Size {
 		return nil, &MismatchError{What: "size", Want: fmt.Sprintf("%d bytes", o.Size), Got: fmt.Sprintf("%d bytes (Content-Length)", resp.ContentLength)}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
 )
@@ -98,7 +99,7 @@ func newFixture(t *testing.T, hosts ...string) *fixture {
 func (f *fixture) opts() verify.Options {
 	return verify.Options{
 		URL: f.url, Size: int64(len(image)), Digest: sum256(image), CAFile: f.caFile,
-		Backoff: func(int) time.Duration { return time.Millisecond }, StallTimeout: 5 * time.Second,
+		Sleep: noWait, StallTimeout: 5 * time.Second,
 	}
 }
 
@@ -207,13 +208,32 @@ func TestRetry(t *testing.T) {
 			}
 			serveBytes(image, false)(n, w, r)
 		})
-		var waits []int
+		var waits []time.Duration
 		o := f.opts()
-		o.Backoff = func(a int) time.Duration { waits = append(waits, a); return time.Millisecond }
+		o.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 		res, err := verify.Run(t.Context(), o)
 		require.NoError(t, err)
 		require.Equal(t, 2, res.Attempts)
-		require.Equal(t, []int{1}, waits)
+		require.Len(t, waits, 1)
+		require.LessOrEqual(t, waits[0], time.Second, "first backoff: 1s with jitter")
+	})
+	t.Run("Retry-After is honoured", func(t *testing.T) {
+		f.srv.requests.Store(0)
+		f.srv.serve(func(n int32, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				w.Header().Set("Retry-After", "7")
+				http.Error(w, "slow down", http.StatusTooManyRequests)
+				return
+			}
+			serveBytes(image, false)(n, w, r)
+		})
+		var waits []time.Duration
+		o := f.opts()
+		o.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+		res, err := verify.Run(t.Context(), o)
+		require.NoError(t, err)
+		require.Equal(t, 2, res.Attempts)
+		require.Equal(t, []time.Duration{7 * time.Second}, waits)
 	})
 	t.Run("503 until retries are spent", func(t *testing.T) {
 		f.srv.requests.Store(0)
@@ -239,9 +259,11 @@ func TestRetry(t *testing.T) {
 	t.Run("cancelled during backoff", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		o := f.opts()
-		o.Backoff = func(int) time.Duration { cancel(); return time.Hour }
+		o.Sleep = func(ctx context.Context, _ time.Duration) error { cancel(); return context.Cause(ctx) }
 		_, err := verify.Run(ctx, o)
 		require.ErrorIs(t, err, context.Canceled)
+		var he *verify.HTTPError
+		require.ErrorAs(t, err, &he, "the last failure stays reachable")
 	})
 }
 
@@ -251,7 +273,7 @@ func TestConnectionRefusedIsRetried(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 	_, err = verify.Run(t.Context(), verify.Options{URL: "https://" + addr + "/x.iso", Size: 1, Digest: sum256([]byte("x")),
-		Retries: 2, Backoff: func(int) time.Duration { return time.Millisecond }})
+		Retries: 2, Sleep: noWait})
 	var he *httpclient.Error
 	require.ErrorAs(t, err, &he)
 	require.Equal(t, httpclient.KindRefused, he.Kind)
@@ -267,7 +289,7 @@ func TestTLS(t *testing.T) {
 		var he *httpclient.Error
 		require.ErrorAs(t, err, &he)
 		require.Equal(t, httpclient.KindUnknownAuthority, he.Kind)
-		require.Contains(t, he.Hint(), "--ca-file")
+		require.Contains(t, option.CLI.Expand(he.Hint()), "--ca-file")
 		require.Contains(t, he.Hint(), "skip_ssl_verify: true")
 		require.NotContains(t, err.Error(), "attempts", "TLS trust is not retried")
 	})
@@ -436,12 +458,8 @@ func TestRedact(t *testing.T) {
 	require.Equal(t, "https://h/a/b.iso", httpclient.Redact("https://h/a/b.iso"))
 }
 
-func TestDefaultBackoff(t *testing.T) {
-	require.Equal(t, time.Second, verify.DefaultBackoff(1))
-	require.Equal(t, 4*time.Second, verify.DefaultBackoff(3))
-	require.Equal(t, 30*time.Second, verify.DefaultBackoff(6))
-	require.Equal(t, 30*time.Second, verify.DefaultBackoff(100))
-}
+// noWait is an injected sleep: retries happen at once.
+func noWait(context.Context, time.Duration) error { return nil }
 
 type countingReporter struct{ bytes atomic.Int64 }
 

@@ -1,8 +1,11 @@
 package artifact
 
 import (
+	"context"
 	"testing"
 	"time"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // SetBlockSize makes Put Block use n-byte blocks until the test ends.
@@ -12,9 +15,9 @@ func SetBlockSize(t testing.TB, n int) {
 	t.Cleanup(func() { blockSize = old })
 }
 
-// SetRetryDelay makes retries wait d until the test ends.
+// SetRetryDelay makes retries wait d (instead of the backoff) until the test ends.
 func SetRetryDelay(t testing.TB, d time.Duration) {
-	old := retryDelay
-	retryDelay = func(int) time.Duration { return d }
-	t.Cleanup(func() { retryDelay = old })
+	old := sleep
+	sleep = func(ctx context.Context, _ time.Duration) error { return retry.Sleep(ctx, d) }
+	t.Cleanup(func() { sleep = old })
 }

@@ -7,28 +7,24 @@ import (
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // maxAttempts bounds the tries of one request. GitHub's own artifact client
 // retries 5xx and 429 too: the results service and blob storage shed load so.
 const maxAttempts = 4
 
-// retryDelay is the wait before attempt n+1; tests shorten it.
-var retryDelay = func(attempt int) time.Duration { return time.Duration(attempt) * time.Second }
+// sleep waits between attempts; tests make it return at once.
+var sleep = retry.Sleep
 
-// withRetry runs do until it succeeds, fails for good, or attempts run out.
+// withRetry runs do until it succeeds, fails for good, or attempts run out:
+// 1s, 2s, 4s with jitter, never past the context's deadline.
 func withRetry(ctx context.Context, do func() error) error {
-	for attempt := 1; ; attempt++ {
-		err := do()
-		if err == nil || attempt == maxAttempts || !retryable(err) {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(retryDelay(attempt)):
-		}
-	}
+	_, err := retry.Policy{
+		Attempts: maxAttempts, Base: time.Second, Max: 4 * time.Second,
+		Retryable: retryable, Sleep: sleep,
+	}.Do(ctx, func(int) error { return do() })
+	return err
 }
 
 // retryable: 429 and 5xx answers, and transport errors that may pass

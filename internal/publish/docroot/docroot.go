@@ -48,10 +48,8 @@ func Publish(ctx context.Context, o Options) (*publish.Object, error) {
 	o.SHA256 = strings.ToLower(o.SHA256)
 	target := filepath.Join(o.Dir, o.Name)
 	obj := &publish.Object{URL: o.URL, Path: target, Size: o.Size, SHA256: o.SHA256}
-	if st, err := os.Stat(o.Dir); err != nil {
-		return nil, fmt.Errorf("--publish-dir: %w", err)
-	} else if !st.IsDir() {
-		return nil, fmt.Errorf("--publish-dir %s is not a directory", o.Dir)
+	if err := checkDir(o.Dir); err != nil {
+		return nil, err
 	}
 	same, err := sameFile(ctx, o, target)
 	if err != nil {
@@ -90,7 +88,7 @@ func sameFile(ctx context.Context, o Options, target string) (bool, error) {
 		return false, err
 	}
 	if src, err := os.Stat(o.File); err == nil && os.SameFile(src, st) {
-		return true, nil // -o wrote straight into the directory
+		return true, nil // the ISO to publish is already this file (publishing a file in the directory)
 	}
 	if st.Size() == o.Size {
 		_, sum, err := publish.Digest(ctx, target, o.Progress)

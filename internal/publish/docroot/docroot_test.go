@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish/docroot"
 )
@@ -111,4 +112,20 @@ func onlyFile(t *testing.T, dir, name string) {
 		names = append(names, e.Name())
 	}
 	require.Equal(t, []string{name}, names, strings.Join(names, ", "))
+}
+
+// A missing or wrong directory is an error about the publish-dir option,
+// which each surface names its own way.
+func TestMissingDirectoryNamesTheOption(t *testing.T) {
+	f := newISO(t, 1<<10)
+	for name, dir := range map[string]string{"missing": filepath.Join(t.TempDir(), "absent"), "a file": f.path} {
+		t.Run(name, func(t *testing.T) {
+			_, err := docroot.Publish(t.Context(), dirOpts(dir, f))
+			var oe *option.Error
+			require.ErrorAs(t, err, &oe)
+			require.Equal(t, "publish-dir", oe.Option)
+			require.Contains(t, oe.Render(option.CLI), "--publish-dir")
+			require.NotContains(t, oe.Render(option.Action), "--publish-dir")
+		})
+	}
 }

@@ -1,0 +1,76 @@
+package docroot
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
+	"github.com/esxi-byoi/esxi-byoi/internal/publish"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
+)
+
+// Backend publishes into Destination.Dir.
+var Backend = publish.Backend{
+	Name:     "directory",
+	Selected: func(d publish.Destination) bool { return d.Dir != "" },
+	New: func(_ context.Context, d publish.Destination) (publish.Publisher, error) {
+		return &publisher{d: d, target: filepath.Join(d.Dir, d.Name)}, nil
+	},
+}
+
+// publisher is one ISO published into a directory.
+type publisher struct {
+	d      publish.Destination
+	target string
+}
+
+func (p *publisher) Locate() publish.Location {
+	return publish.Location{Where: p.target, URL: p.d.URL}
+}
+
+// Preflight checks that the directory exists and takes a new file, by
+// creating and removing a temp file beside the target.
+func (p *publisher) Preflight(context.Context) error {
+	if err := checkDir(p.d.Dir); err != nil {
+		return err
+	}
+	f, err := safefile.Create(p.target)
+	if err != nil {
+		return err
+	}
+	f.Abort()
+	return nil
+}
+
+func (p *publisher) Publish(ctx context.Context, f publish.File) (*publish.Object, error) {
+	return Publish(ctx, Options{
+		Dir: p.d.Dir, File: f.Path, Name: p.d.Name, Size: f.Size, SHA256: f.SHA256,
+		Replace: p.d.Replace, URL: p.d.URL, Progress: f.Progress,
+	})
+}
+
+func (p *publisher) Open(context.Context) (io.ReadCloser, int64, error) {
+	f, err := os.Open(p.target)
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
+// checkDir: the directory must exist; it is never created, since a typo
+// would otherwise publish where no web server looks.
+func checkDir(dir string) error {
+	if st, err := os.Stat(dir); err != nil {
+		return &option.Error{Option: "publish-dir", Err: err}
+	} else if !st.IsDir() {
+		return &option.Error{Option: "publish-dir", Msg: dir + " is not a directory"}
+	}
+	return nil
+}
