@@ -2,19 +2,14 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
-	"github.com/esxi-byoi/esxi-byoi/internal/service"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
+	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
 // runVerify downloads each files[] entry of service YAMLs as the on-prem
@@ -46,37 +41,15 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 			return verifyOne(ctx, env, fs.Arg(0), base)
 		}
 	}
-	files, err := serviceFiles(env, fs.Args())
+	files, err := watch.ServiceFiles(fs.Args(), env.Warnf)
 	if err != nil {
 		return err
 	}
 	return verifyMany(ctx, env, files, base)
 }
 
-// loadService reads and parses a service YAML that has something to verify.
-func loadService(path string) (*service.Service, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := service.Parse(b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(svc.Files) == 0 {
-		return nil, fmt.Errorf("%s: no files[] entry to verify (run 'esxi-byoi service validate %s')", path, path)
-	}
-	return svc, nil
-}
-
-func verifyFile(ctx context.Context, f service.File, base verify.Options) (*verify.Result, error) {
-	o := base
-	o.URL, o.Size, o.Digest, o.Algorithm, o.SkipTLSVerify = f.DownloadURL(), f.FileSize, f.Signature, f.Algorithm, f.SkipSSLVerify
-	return verify.Run(ctx, o)
-}
-
 func verifyOne(ctx context.Context, env *Env, path string, base verify.Options) error {
-	svc, err := loadService(path)
+	svc, err := watch.LoadService(path)
 	if err != nil {
 		return err
 	}
@@ -84,7 +57,7 @@ func verifyOne(ctx context.Context, env *Env, path string, base verify.Options) 
 		if f.SkipSSLVerify {
 			env.Warnf("%s: files[%d] has skip_ssl_verify: true: the server certificate is NOT checked, here or by the on-prem controller", path, i)
 		}
-		res, err := verifyFile(ctx, f, base)
+		res, err := watch.VerifyFile(ctx, f, base)
 		if err != nil {
 			return fmt.Errorf("%s: files[%d]: %w", path, i, err)
 		}
@@ -102,87 +75,18 @@ func verifyOne(ctx context.Context, env *Env, path string, base verify.Options) 
 // verifyMany verifies every file of every YAML, prints one table row per file
 // and fails when any of them failed.
 func verifyMany(ctx context.Context, env *Env, paths []string, base verify.Options) error {
+	rows := watch.Verify(ctx, paths, base, env.Warnf)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SERVICE\tFILE\tURL\tRESULT\tDETAIL")
-	var errs []error
-	rows := 0
-	for _, p := range paths {
-		svc, err := loadService(p)
-		if err != nil {
-			fmt.Fprintf(tw, "%s\t-\t-\tFAILED\t%s\n", p, oneLine(err.Error()))
-			errs = append(errs, err)
+	for _, r := range rows {
+		if r.Err != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%s\tFAILED\t%s\n", r.Service, r.FileName(), r.URL, oneLine(r.Err.Error()))
 			continue
 		}
-		for i, f := range svc.Files {
-			rows++
-			if f.SkipSSLVerify {
-				env.Warnf("%s: files[%d] has skip_ssl_verify: true: the server certificate is NOT checked", p, i)
-			}
-			res, err := verifyFile(ctx, f, base)
-			if err != nil {
-				err = fmt.Errorf("%s: files[%d]: %w", p, i, err)
-				errs = append(errs, err)
-				fmt.Fprintf(tw, "%s\tfiles[%d]\t%s\tFAILED\t%s\n", p, i, httpclient.Redact(f.SecureURL), oneLine(err.Error()))
-				continue
-			}
-			fmt.Fprintf(tw, "%s\tfiles[%d]\t%s\tverified\t%d bytes, %s\n", p, i, res.URL, res.Size, res.Algorithm)
-		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\tverified\t%d bytes, %s\n", r.Service, r.FileName(), r.Result.URL, r.Result.Size, r.Result.Algorithm)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d service file(s) failed verification: %w", len(errs), max(rows, len(errs)), errors.Join(errs...))
-	}
-	return nil
-}
-
-// serviceFiles expands the arguments of verify and health: a file is taken as
-// given; a directory contributes every *.yml/*.yaml below it that has a
-// svc_flavor (hidden directories such as .git and .github are skipped), so a
-// scheduled watch can point at a folder of service YAMLs.
-func serviceFiles(env *Env, args []string) ([]string, error) {
-	var out []string
-	for _, a := range args {
-		st, err := os.Stat(a)
-		if err != nil {
-			return nil, err
-		}
-		if !st.IsDir() {
-			out = append(out, a)
-			continue
-		}
-		n := len(out)
-		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				if p != a && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if ext := strings.ToLower(filepath.Ext(p)); ext != ".yml" && ext != ".yaml" {
-				return nil
-			}
-			b, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			if svc, err := service.Parse(b); err != nil || svc.SvcFlavor == "" {
-				env.Warnf("%s: skipped: not a service YAML (no svc_flavor)", p)
-				return nil
-			}
-			out = append(out, p)
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(out) == n {
-			return nil, fmt.Errorf("%s: no service YAML (*.yml or *.yaml with svc_flavor) found", a)
-		}
-	}
-	return out, nil
+	return watch.VerifyFailed(rows)
 }

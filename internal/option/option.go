@@ -24,7 +24,10 @@ type Mode int
 const (
 	ModeBuild   Mode = 1 << iota // build mode (tag push, schedule, dispatch)
 	ModePreview                  // preview mode (pull requests)
+	ModeWatch                    // watch mode (a schedule checking published services)
 
+	// ModeAll is build and preview, the modes that make something; watch
+	// mode reads only the inputs that name it.
 	ModeAll = ModeBuild | ModePreview
 )
 

@@ -5,6 +5,8 @@ var (
 	build        = []string{"build"}
 	buildPublish = []string{"build", "publish"}
 	kernelopt    = []string{"remaster", "build"}
+	portalCmds   = []string{"build", "register", "health"}
+	buildWatch   = ModeBuild | ModeWatch
 )
 
 // Table is every option, in action.yml order for the action's inputs. A new
@@ -37,8 +39,8 @@ var Table = []Option{
 		Doc: "Path-style bucket addressing (`https://endpoint/bucket/key`), as most S3-compatible stores want."},
 	{Name: "publish-dir", Flag: "publish-dir", Commands: buildPublish, Input: ModeBuild, Kind: Path, Arg: "DIR",
 		Doc: "Copy the ISO atomically into this directory (a web server's docroot) instead of S3."},
-	{Name: "ca-file", Flag: "ca-file", Commands: []string{"build", "publish", "verify"}, Input: ModeBuild, Kind: Path, Arg: "CA.pem",
-		Doc: "PEM bundle of extra CAs trusted for the ISO download, the S3 endpoint and verification."},
+	{Name: "ca-file", Flag: "ca-file", Commands: []string{"build", "publish", "verify", "register", "health"}, Input: buildWatch, Kind: Path, Arg: "CA.pem",
+		Doc: "PEM bundle of extra CAs trusted for the ISO download, the S3 endpoint, verification and the HPE Bare Metal portal (and its IAM endpoint)."},
 	{Name: "root-password-hash", Flag: "root-password-hash", Commands: build, Input: ModeBuild, Secret: true, Arg: "HASH",
 		Doc: "SHA-512 crypt hash (`$6$...`) of the ESXi root password; the safest secret to store. A build needs one of `{root-password-hash}`, `{root-password-file}` and `{root-password}`, else `ESXI_ROOT_PASSWORD`."},
 	{Name: "root-password-file", Flag: "root-password-file", Commands: build, Input: ModeBuild, Kind: Path, Arg: "FILE",
@@ -69,14 +71,36 @@ var Table = []Option{
 		Doc: "`true` skips downloading `secure_url` to verify it (for an ISO you publish later)."},
 	{Name: "replace", Flag: "replace", Commands: buildPublish, Input: ModeBuild, Kind: Bool, Default: "false",
 		Doc: "Allow replacing a published object that has different bytes."},
-	{Name: "json", Flag: "json", Commands: []string{"remaster", "publish"}, Kind: Bool,
+	{Name: "register", Flag: "register", Commands: build, Input: ModeBuild, Kind: Bool, Default: "false",
+		Doc: "After verifying, register the service YAML in the HPE Bare Metal portal: create it, or update in place the service with the same `svc_flavor` and `svc_ver` (same ID). Needs `{metal-rest-url}`, a scope and the `HPEGL_*` credentials in the environment."},
+	{Name: "health", Flag: "health", Commands: build, Input: buildWatch, Kind: Bool, Default: "false",
+		Doc: "After `{register}`, ask every on-prem controller to check the download and wait for each fresh verdict (up to `{health-timeout}`); any controller not OK fails the run. In watch mode: check every service the portal has for the YAMLs of `{services}`."},
+	{Name: "metal-rest-url", Flag: "metal-rest-url", Commands: portalCmds, Input: buildWatch, Env: []string{"HPEGL_METAL_REST_URL"}, Arg: "URL",
+		Doc: "HPE Bare Metal portal REST URL, e.g. `https://client.greenlake.hpe.com/api/metal`. Default: `HPEGL_METAL_REST_URL`."},
+	{Name: "metal-project-id", Flag: "metal-project-id", Commands: portalCmds, Input: buildWatch, Env: []string{"HPEGL_METAL_PROJECT_ID"}, Arg: "ID",
+		Doc: "Portal project ID, sent as the `Project` header (project scope). Default: `HPEGL_METAL_PROJECT_ID`."},
+	{Name: "metal-space-name", Flag: "metal-space-name", Commands: portalCmds, Input: buildWatch, Env: []string{"HPEGL_METAL_SPACE_NAME"}, Arg: "NAME",
+		Doc: "Portal space name, sent as the `Space` header (tenant/hoster scope) instead of a project. Default: `HPEGL_METAL_SPACE_NAME`."},
+	{Name: "health-timeout", Flag: "health-timeout", Commands: build, Input: buildWatch, Kind: Duration, Default: "30m0s", Arg: "D",
+		Doc: "How long `{health}` waits for every controller's fresh report."},
+	{Name: "health-poll-interval", Flag: "health-poll-interval", Commands: build, Input: buildWatch, Kind: Duration, Default: "15s", Arg: "D",
+		Doc: "How often `{health}` reads the service's download health."},
+	{Name: "services", Input: ModeWatch, Kind: Path, Default: ".",
+		Doc: "Watch mode: a service YAML, or a directory searched for them (`*.yml`/`*.yaml` with `svc_flavor`, hidden directories skipped), relative to the workspace."},
+	{Name: "timeout", Flag: "timeout", Commands: []string{"health"}, Kind: Duration, Default: "30m0s", Arg: "D",
+		Doc: "How long to wait for every controller's fresh report."},
+	{Name: "poll-interval", Flag: "poll-interval", Commands: []string{"health"}, Kind: Duration, Default: "15s", Arg: "D",
+		Doc: "How often to read the service's download health."},
+	{Name: "service-id", Flag: "service-id", Commands: []string{"health"}, Arg: "ID",
+		Doc: "Check this portal service ID instead of the services of YAML files."},
+	{Name: "json", Flag: "json", Commands: []string{"remaster", "publish", "register", "health"}, Kind: Bool,
 		Doc: "Print the result as JSON."},
 	{Name: "retries", Flag: "retries", Commands: []string{"verify"}, Kind: Int, Default: "3", Arg: "N",
 		Doc: "Retries of transient failures (connection errors, 5xx, stalls); 0: none."},
 	{Name: "stall-timeout", Flag: "stall-timeout", Commands: []string{"verify"}, Kind: Duration, Default: "1m0s", Arg: "D",
 		Doc: "Fail an attempt that receives no data for this long."},
 	{Name: "mode", Input: ModeAll, Default: "auto",
-		Doc: "`build`, `preview` or `auto`: a tag push, `schedule` or `workflow_dispatch` builds; a pull request previews (lint, render, diff; no cloud credentials needed)."},
+		Doc: "`build`, `preview`, `watch` or `auto`: a tag push, `schedule` or `workflow_dispatch` builds; a pull request previews (lint, render, diff; no cloud credentials needed). `watch` (never chosen by `auto`) verifies every service YAML of `{services}` as the controller would, and with `{health}` asks the portal's controllers too: a scheduled drift alarm."},
 	{Name: "comment", Input: ModeAll, Default: "auto",
 		Doc: "Sticky pull request comment: `auto` (previews), `always` (any run for a pull request) or `never`."},
 	{Name: "artifact-name", Input: ModeAll, Default: "esxi-byoi",

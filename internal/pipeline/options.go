@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
@@ -30,8 +31,8 @@ func (e *InvalidError) Render(s option.Surface) string { return s.Message(e.Err)
 // the one place both surfaces go through: the CLI fills v from its flags,
 // the action from its inputs (paths already resolved against the workspace,
 // output and service derived from output-dir). getenv supplies the options'
-// environment variables (the root password, the region) and
-// SOURCE_DATE_EPOCH.
+// environment variables (the root password, the region, the HPEGL_* portal
+// settings and credentials) and SOURCE_DATE_EPOCH.
 //
 // Problems with the values come back together as an *InvalidError; a file
 // that cannot be read (kickstart, template, password file) as an
@@ -49,6 +50,7 @@ func NewBuild(v option.Values, getenv func(string) string) (Options, error) {
 	if err := o.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, o.portalValues(v, getenv)...)
 	pw, err := rootPassword(v, getenv)
 	if err != nil {
 		errs = append(errs, err)
@@ -66,6 +68,29 @@ func NewBuild(v option.Values, getenv func(string) string) (Options, error) {
 		return o, err
 	}
 	return o, nil
+}
+
+// portalValues reads register, health and, when either is asked, the portal
+// settings (see PortalConfig), and checks them: missing configuration is a
+// problem of the values, found before anything is written.
+func (o *Options) portalValues(v option.Values, getenv func(string) string) []error {
+	var errs []error
+	for name, p := range map[string]*bool{"register": &o.Register, "health": &o.Health} {
+		b, err := v.Bool(name)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		*p = b
+	}
+	if !o.Register && !o.Health {
+		return errs
+	}
+	errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
+	o.Portal = PortalConfig(v, getenv)
+	if err := o.ValidatePortal(); err != nil {
+		errs = append(errs, err)
+	}
+	return errs
 }
 
 // NewPublish turns option values into the validated Options of

@@ -213,7 +213,8 @@ type State struct {
 }
 
 // Build is the recipe's one-shot: fetch, remaster, publish, render the YAML,
-// verify.
+// verify; then, when asked, register the YAML in the HPE Bare Metal portal
+// and wait for every on-prem controller's download verdict.
 func Build() []Stage {
 	return []Stage{
 		Preflight{},     // first: a wrong CA or a missing bucket is found before any download or remaster
@@ -221,7 +222,9 @@ func Build() []Stage {
 		Remaster{},      // everything after needs the ISO's size and digest
 		Upload{},        // before the YAML: a refused publish leaves no YAML pointing at other bytes
 		RenderService{}, // the YAML embeds the public URL (known up front) + digest
-		Verify{},        // last: fetch exactly what the controller will fetch
+		Verify{},        // fetch exactly what the controller will fetch
+		Register{},      // only with register: the portal gets a YAML whose ISO was checked
+		Health{},        // only with health: every controller's fresh verdict on that service
 	}
 }
 

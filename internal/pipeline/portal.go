@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 )
 
 // Register uploads the service YAML to the HPE Bare Metal portal: a new
@@ -16,7 +20,7 @@ type Register struct{}
 
 func (Register) String() string { return "registering service in the HPE Bare Metal portal" }
 
-func (Register) Skip(st *State) (string, bool) { return "no --register", !st.Opts.Register }
+func (Register) Skip(st *State) (string, bool) { return "no {register}", !st.Opts.Register }
 
 func (Register) Run(ctx context.Context, st *State) error {
 	if st.YAML == nil || st.Opts.ServiceOut == "" {
@@ -43,7 +47,7 @@ type Health struct{}
 
 func (Health) String() string { return "checking download health at every on-prem controller" }
 
-func (Health) Skip(st *State) (string, bool) { return "no --health", !st.Opts.Health }
+func (Health) Skip(st *State) (string, bool) { return "no {health}", !st.Opts.Health }
 
 func (Health) Run(ctx context.Context, st *State) error {
 	if st.Registration == nil {
@@ -68,12 +72,18 @@ func (Health) Run(ctx context.Context, st *State) error {
 	return err
 }
 
-// ValidatePortal checks the portal settings of a build with --register or
-// --health (call it from Options.Validate): every missing variable at once.
+// ValidatePortal checks the portal settings of a build with register or
+// health (NewBuild calls it then): every missing variable at once, each a
+// *portal.ConfigError naming the variable and its option.
+//
+// Health without register is refused: the build's YAML is not in the portal
+// yet, and a verdict on the service registered before (other bytes, maybe
+// another URL) would pass for one on this build. `esxi-byoi health
+// SERVICE.yml` checks a registered service.
 func (o *Options) ValidatePortal() error {
 	var errs []error
 	if o.Health && !o.Register {
-		errs = append(errs, errors.New("--health needs --register (or run 'esxi-byoi health SERVICE.yml' after registering)"))
+		errs = append(errs, &option.Error{Option: "health", Msg: "needs {register}: the verdict is on the service this build registers (to check a service registered before, run 'esxi-byoi health SERVICE.yml')"})
 	}
 	if o.Register || o.Health {
 		if err := o.Portal.Validate(); err != nil {
@@ -81,6 +91,46 @@ func (o *Options) ValidatePortal() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// PortalConfig reads the portal settings both surfaces share: the HPEGL_*
+// environment (the names of HPE's Terraform provider), with the option values
+// metal-rest-url, metal-project-id and metal-space-name over it (a flag or
+// input wins over its variable, and one that names a scope drops the
+// environment's other scope), ca-file, and the User-Agent of this version.
+// Credentials come only from the environment. It checks nothing: see
+// portal.Config.Validate.
+func PortalConfig(v option.Values, getenv func(string) string) portal.Config {
+	c := portal.ConfigFromEnv(getenv)
+	if s := strings.TrimSpace(v["metal-rest-url"]); s != "" {
+		c.RestURL = s
+	}
+	project, space := strings.TrimSpace(v["metal-project-id"]), strings.TrimSpace(v["metal-space-name"])
+	switch {
+	case project != "" && space != "":
+		c.ProjectID, c.SpaceName = project, space // Validate says: give one
+	case project != "":
+		c.ProjectID, c.SpaceName = project, ""
+	case space != "":
+		c.ProjectID, c.SpaceName = "", space
+	}
+	c.CAFile = v["ca-file"]
+	c.UserAgent = version.UserAgent()
+	return c
+}
+
+// durations reads the Duration options names into the fields, each > 0.
+func durations(v option.Values, fields map[string]*time.Duration) []error {
+	var errs []error
+	for name, p := range fields {
+		d, err := time.ParseDuration(v.Get(name))
+		if err != nil || d <= 0 {
+			errs = append(errs, &option.Error{Option: name, Msg: fmt.Sprintf("%q: want a duration above 0 such as 30m or 15s", v.Get(name))})
+			continue
+		}
+		*p = d
+	}
+	return errs
 }
 
 // portalClient makes the portal client on first use; Register and Health share

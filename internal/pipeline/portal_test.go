@@ -10,10 +10,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal/portaltest"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 )
 
 // portalState is the state RenderService leaves behind, with the portal
@@ -77,6 +79,55 @@ func TestPortalStagesSkipAndNeeds(t *testing.T) {
 
 	o := pipeline.Options{Health: true}
 	err := o.ValidatePortal()
-	require.ErrorContains(t, err, "--health needs --register")
-	require.ErrorContains(t, err, "HPEGL_METAL_REST_URL")
+	require.ErrorContains(t, err, "--health: needs --register")
+	require.ErrorContains(t, err, "HPEGL_METAL_REST_URL (--metal-rest-url)")
+	require.Contains(t, option.Action.Message(err), "HPEGL_METAL_REST_URL (metal-rest-url)", "the action names its input")
+	require.Contains(t, option.Action.Message(err), "input health: needs register")
+}
+
+// NewBuild fills the portal settings only for register or health: the
+// HPEGL_* environment with the option values over it, and refuses missing
+// ones before anything runs, naming each variable.
+func TestNewBuildReadsThePortalSettings(t *testing.T) {
+	base := func() option.Values {
+		return option.Values{"iso": "in.iso", "output": "out.iso", "service": "out.yml", "image-url-prefix": "https://h/i", "root-password-hash": testHash}
+	}
+	env := map[string]string{"HPEGL_METAL_REST_URL": "https://env.example.com/api/metal", "HPEGL_METAL_SPACE_NAME": "env-space",
+		"HPEGL_IAM_SERVICE_URL": "https://iam.example.com", "HPEGL_USER_ID": "id", "HPEGL_USER_SECRET": "s3cr3t"}
+	getenv := func(k string) string { return env[k] }
+
+	o, err := pipeline.NewBuild(base(), func(string) string { return "" })
+	require.NoError(t, err)
+	require.False(t, o.Register)
+	require.Empty(t, o.Portal.RestURL, "no portal settings without register or health")
+
+	v := base()
+	v["register"], v["health"], v["metal-project-id"], v["health-timeout"] = "true", "true", "flag-project", "2m"
+	o, err = pipeline.NewBuild(v, getenv)
+	require.NoError(t, err)
+	require.True(t, o.Register && o.Health)
+	require.Equal(t, "https://env.example.com/api/metal", o.Portal.RestURL)
+	require.Equal(t, "flag-project", o.Portal.ProjectID, "the flag wins")
+	require.Empty(t, o.Portal.SpaceName, "a flag's scope drops the environment's other one")
+	require.Equal(t, "s3cr3t", o.Portal.UserSecret.Reveal())
+	require.Equal(t, 2*time.Minute, o.HealthTimeout)
+	require.Equal(t, 15*time.Second, o.HealthPollInterval, "the table's default")
+	require.Equal(t, version.UserAgent(), o.Portal.UserAgent)
+
+	v = base()
+	v["register"] = "true"
+	_, err = pipeline.NewBuild(v, func(string) string { return "" })
+	var ie *pipeline.InvalidError
+	require.ErrorAs(t, err, &ie)
+	var ce *portal.ConfigError
+	require.ErrorAs(t, err, &ce)
+	for _, name := range []string{"HPEGL_METAL_REST_URL", "HPEGL_METAL_PROJECT_ID", "HPEGL_USER_SECRET"} {
+		require.ErrorContains(t, err, name)
+	}
+
+	v = base()
+	v["health"] = "true"
+	_, err = pipeline.NewBuild(v, getenv)
+	require.ErrorAs(t, err, &ie)
+	require.ErrorContains(t, err, "--health: needs --register")
 }

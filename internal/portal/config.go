@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/secret"
 )
 
@@ -61,11 +62,21 @@ func ConfigFromEnv(getenv func(string) string) Config {
 // ConfigError is missing or contradictory portal configuration. The CLI exits
 // 2 on it, as on a usage mistake.
 type ConfigError struct {
-	Var string // the environment variable (and flag) concerned
+	// Var names the environment variables concerned, and the options that
+	// set them too as {name} (see option.Surface.Expand):
+	// "HPEGL_METAL_REST_URL ({metal-rest-url})".
+	Var string
 	Msg string
 }
 
-func (e *ConfigError) Error() string { return "portal configuration: " + e.Var + ": " + e.Msg }
+// Error is the CLI rendering: options named by their flags.
+func (e *ConfigError) Error() string { return e.Render(option.CLI) }
+
+// Render names the options as surface s does (flags on the CLI, inputs in the
+// action).
+func (e *ConfigError) Render(s option.Surface) string {
+	return "portal configuration: " + s.Expand(e.Var) + ": " + e.Msg
+}
 
 // Hint implements the CLI's fix line.
 func (e *ConfigError) Hint() string {
@@ -86,16 +97,16 @@ func (c *Config) Validate() error {
 		errs = append(errs, &ConfigError{Var: v, Msg: fmt.Sprintf(format, args...)})
 	}
 	if c.RestURL == "" {
-		add(EnvRestURL+" (--metal-rest-url)", "not set: give the portal REST URL, e.g. https://client.greenlake.hpe.com/api/metal")
+		add(EnvRestURL+" ({metal-rest-url})", "not set: give the portal REST URL, e.g. https://client.greenlake.hpe.com/api/metal")
 	} else if err := checkHTTPS(c.RestURL); err != nil {
-		add(EnvRestURL+" (--metal-rest-url)", "%v", err)
+		add(EnvRestURL+" ({metal-rest-url})", "%v", err)
 	}
 	switch {
 	case c.ProjectID == "" && c.SpaceName == "":
-		add(EnvProjectID+" or "+EnvSpaceName+" (--metal-project-id or --metal-space-name)",
+		add(EnvProjectID+" or "+EnvSpaceName+" ({metal-project-id} or {metal-space-name})",
 			"not set: give the project ID (project scope) or the space name (tenant/hoster scope)")
 	case c.ProjectID != "" && c.SpaceName != "":
-		add(EnvProjectID+" and "+EnvSpaceName+" (--metal-project-id and --metal-space-name)",
+		add(EnvProjectID+" and "+EnvSpaceName+" ({metal-project-id} and {metal-space-name})",
 			"both set: give one scope, the project ID or the space name")
 	}
 	if !c.clientCredentials() && c.Token.IsZero() {

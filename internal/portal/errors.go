@@ -94,7 +94,7 @@ func (e *APIError) Hint() string {
 	case http.StatusForbidden:
 		return "ask a GreenLake administrator for a role that allows it (creating and updating OS images needs Hoster or BMaaS Access Owner)"
 	case http.StatusNotFound:
-		return "no such service in this project or space: check the service ID and --metal-project-id / --metal-space-name"
+		return "no such service in this project or space: check the service ID and {metal-project-id} / {metal-space-name}"
 	case http.StatusConflict:
 		return "the service changed in the portal meanwhile, or conflicts with another one: read the portal's message, then run register again"
 	}
@@ -132,7 +132,7 @@ func (e *TransportError) Hint() string {
 }
 
 // HintCAFile is the fix for a portal or IAM certificate from an unknown CA.
-const HintCAFile = "pass --ca-file with the CA that signed the portal's and IAM endpoint's certificates (a TLS-inspecting proxy's CA, for example)"
+const HintCAFile = "pass {ca-file} with the CA that signed the portal's and IAM endpoint's certificates (a TLS-inspecting proxy's CA, for example)"
 
 // Transient reports whether trying again later may succeed.
 func (e *TransportError) Transient() bool {

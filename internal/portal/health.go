@@ -134,7 +134,7 @@ func (e *HealthError) Error() string {
 // Hint implements the CLI's fix line.
 func (e *HealthError) Hint() string {
 	if len(e.NotOK) == 0 {
-		return "check that the service's secure_url is reachable from the on-prem controllers (firewall, proxy, DNS, certificate), that the project's sites are online, and try a longer --timeout"
+		return "check that the service's secure_url is reachable from the on-prem controllers (firewall, proxy, DNS, certificate), that the project's sites are online, and try a longer timeout"
 	}
 	return "make secure_url downloadable from each controller named (see its reason), then run health again"
 }
@@ -297,5 +297,5 @@ func (e *NotRegisteredError) Error() string {
 
 // Hint implements the CLI's fix line.
 func (e *NotRegisteredError) Hint() string {
-	return "register it first ('esxi-byoi register SERVICE.yml'), or check --metal-project-id / --metal-space-name"
+	return "register it first ('esxi-byoi register SERVICE.yml'), or check {metal-project-id} / {metal-space-name}"
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 )
 
@@ -26,9 +27,9 @@ func TestEveryHintIsInTheREADME(t *testing.T) {
 	}
 	for _, e := range errs {
 		require.NotEmpty(t, e.Hint(), "%T", e)
-		require.Contains(t, string(readme), e.Hint(), "%T %v", e, e)
+		require.Contains(t, string(readme), option.CLI.Expand(e.Hint()), "%T %v", e, e)
 	}
-	require.Contains(t, string(readme), portal.HintCAFile)
+	require.Contains(t, string(readme), option.CLI.Expand(portal.HintCAFile))
 }
 
 type errTimeout struct{}
