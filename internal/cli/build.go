@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
@@ -33,6 +34,11 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	}
 	st := &pipeline.State{Opts: o, Progress: env.Progress, Log: env.Stderr}
 	if err := pipeline.Run(ctx, st, pipeline.Build()); err != nil {
+		if st.Registration != nil {
+			// registered, then a controller said no: the ISO, the YAML and
+			// the service exist, and the verdicts are part of the result
+			printBuildResult(env, st)
+		}
 		return err
 	}
 	printBuildResult(env, st)
@@ -71,6 +77,7 @@ func printBuildResult(env *Env, st *pipeline.State) {
 	default:
 		fmt.Fprintf(w, "  verified: no (%s true)\n", option.CLI.Name("skip-verify"))
 	}
+	printPortalResult(w, st)
 	fmt.Fprintf(w, "\nNext steps:\n")
 	switch {
 	case st.Check == nil && st.Object != nil:
@@ -80,6 +87,30 @@ func printBuildResult(env *Env, st *pipeline.State) {
 	default:
 		fmt.Fprintf(w, "  1. The ISO is published at %s\n", f.SecureURL)
 	}
-	fmt.Fprintf(w, "  2. In the HPE Bare Metal portal: Metal Consumption → OS/application images →\n     Add OS/application image, and upload %s.\n", o.ServiceOut)
+	if reg := st.Registration; reg != nil {
+		fmt.Fprintf(w, "  2. The HPE Bare Metal portal has the service: %s (ID %s, %s).\n", reg.Name, reg.ID, reg.Action)
+	} else {
+		fmt.Fprintf(w, "  2. In the HPE Bare Metal portal: Metal Consumption → OS/application images →\n     Add OS/application image, and upload %s.\n", o.ServiceOut)
+	}
 	fmt.Fprintf(w, "  3. Create a host with this OS image service.\n")
+}
+
+// printPortalResult prints the registration and each controller's verdict,
+// one line per site.
+func printPortalResult(w io.Writer, st *pipeline.State) {
+	if reg := st.Registration; reg != nil {
+		fmt.Fprintf(w, "  registered: %s %s (%s)\n", reg.Action, reg.ID, reg.Name)
+	}
+	h := st.Health
+	if h == nil {
+		return
+	}
+	fmt.Fprintf(w, "  download health: %s (%d controller(s))\n", h.Summary(), len(h.Controllers))
+	for _, c := range h.Controllers {
+		line := fmt.Sprintf("    %s: %s", c.Site, c.Verdict())
+		if c.Reason != "" {
+			line += " (" + c.Reason + ")"
+		}
+		fmt.Fprintln(w, line)
+	}
 }
