@@ -11,8 +11,11 @@
 // summary, comment and artifact. Nothing under Main exits the process.
 //
 // Build mode is pipeline.Build (fetch a remote ISO → remaster → publish →
-// service YAML → verify), plus the delivery of outputs, summary, comment and
-// artifact.
+// service YAML → verify → register → health, the last two when asked), plus
+// the delivery of outputs, summary, comment and artifact.
+// Watch mode (for a schedule) verifies every service YAML under the
+// services input as the controller would and, with health, asks the portal's
+// controllers about each; any drift fails the step (see watch.go).
 // Preview mode needs no cloud credentials and is safe for pull requests from
 // forks: it lints the kickstart, renders it for every sample host and diffs
 // the template and each rendered kickstart against the pull request's base.
@@ -140,6 +143,7 @@ type job struct {
 	workspace string
 	gh        githubAPI
 	opts      pipeline.Options  // build mode
+	watchOpts watchOptions      // watch mode
 	out       map[string]string // step outputs
 }
 
@@ -148,7 +152,7 @@ type job struct {
 func newJob(h Host, in inputs) (*job, error) {
 	j := &job{h: h, in: in, out: map[string]string{"published": "false"}, workspace: h.Getenv("GITHUB_WORKSPACE")}
 	var errs []error
-	mode := in.oneOf("mode", []string{"auto", "build", "preview"}, &errs)
+	mode := in.oneOf("mode", []string{"auto", "build", "preview", "watch"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
 	retentionDays(in, &errs)
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
@@ -166,8 +170,13 @@ func newJob(h Host, in inputs) (*job, error) {
 	if j.mode, err = pickMode(mode, ev); err != nil {
 		return nil, err
 	}
-	if j.mode == "build" {
+	switch j.mode {
+	case "build":
 		if err := j.buildOptions(); err != nil {
+			return nil, err
+		}
+	case "watch":
+		if err := j.watchOptions(); err != nil {
 			return nil, err
 		}
 	}
@@ -186,6 +195,9 @@ func isURL(p string) bool { return strings.Contains(p, "://") }
 
 func (j *job) run(ctx context.Context) error {
 	j.h.Logf("esxi-byoi action: %s mode (event %s)", j.mode, orNone(j.ev.Name))
+	if j.mode == "watch" {
+		return j.watch(ctx) // reads the workspace, writes nothing there
+	}
 	if err := os.MkdirAll(j.abs(j.in["output-dir"]), 0o755); err != nil {
 		return fmt.Errorf("output-dir: %w", err)
 	}
@@ -220,6 +232,12 @@ func (j *job) build(ctx context.Context) error {
 		if st.Object.Outcome == publish.Published {
 			j.out["published"] = "true"
 		}
+	}
+	if st.Registration != nil {
+		j.out["service-id"] = st.Registration.ID
+	}
+	if st.Health != nil { // also when a controller said no
+		j.out["download-health"] = st.Health.Summary()
 	}
 	if err := j.deliver(ctx, buildSummary(j, st, runErr), files, j.comment == "always"); err != nil && runErr == nil {
 		return err

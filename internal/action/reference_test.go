@@ -207,7 +207,7 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	examples, err := filepath.Glob("../../.github/examples/*.yml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	require.Len(t, examples, 4)
+	require.Len(t, examples, 5)
 	errs, err := l.LintFiles(append(files, examples...), nil)
 	require.NoError(t, err)
 	require.Empty(t, errs, out.String())

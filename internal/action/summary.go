@@ -11,6 +11,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
 // Size limits of what GitHub shows.
@@ -103,7 +104,16 @@ func buildSummary(j *job, st *pipeline.State, runErr error) []string {
 	default:
 		row("verified", "no")
 	}
+	if reg := st.Registration; reg != nil {
+		row("portal service", cell(reg.Action)+" "+code(reg.ID)+" ("+cell(reg.Name)+")")
+	}
+	if st.Health != nil {
+		row("download health", cell(st.Health.Summary())+fmt.Sprintf(" (%d controllers)", len(st.Health.Controllers)))
+	}
 	sections := []string{b.String() + "\n"}
+	if st.Health != nil {
+		sections = append(sections, healthSection([]watch.HealthRow{{Result: st.Health}}, false))
+	}
 	if st.YAML != nil && st.Service != nil {
 		sections = append(sections, j.serviceSections(st)...)
 	}
@@ -142,6 +152,11 @@ func (j *job) serviceSections(st *pipeline.State) []string {
 			fence(y, "yaml")+"\n</details>\n\n")
 	}
 	out = append(out, kickstarts...)
+	if reg := st.Registration; reg != nil {
+		out = append(out, "The HPE Bare Metal portal has this YAML as service "+code(reg.ID)+" ("+cell(reg.Action)+"); "+
+			"the file is in the artifact "+cell(j.in["artifact-name"])+".\n\n")
+		return out
+	}
 	out = append(out, "Import "+code(file)+" from the artifact "+cell(j.in["artifact-name"])+
 		" (the table above has its size and sha256; do not copy the YAML from this page) in the HPE Bare Metal portal: "+
 		"Metal Consumption → OS/application images → Add OS/application image.\n\n")

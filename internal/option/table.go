@@ -74,7 +74,7 @@ var Table = []Option{
 	{Name: "register", Flag: "register", Commands: build, Input: ModeBuild, Kind: Bool, Default: "false",
 		Doc: "After verifying, register the service YAML in the HPE Bare Metal portal: create it, or update in place the service with the same `svc_flavor` and `svc_ver` (same ID). Needs `{metal-rest-url}`, a scope and the `HPEGL_*` credentials in the environment."},
 	{Name: "health", Flag: "health", Commands: build, Input: buildWatch, Kind: Bool, Default: "false",
-		Doc: "After `{register}`, ask every on-prem controller to check the download and wait for each fresh verdict (up to `{health-timeout}`); any controller not OK fails the run. In watch mode: check every service the portal has for the YAMLs of `{services}`."},
+		Doc: "After `{register}`, ask every on-prem controller to check the download and wait for each fresh verdict (up to `{health-timeout}`); any controller not OK fails the run. Watch mode (action): ask about the registered service of each YAML."},
 	{Name: "metal-rest-url", Flag: "metal-rest-url", Commands: portalCmds, Input: buildWatch, Env: []string{"HPEGL_METAL_REST_URL"}, Arg: "URL",
 		Doc: "HPE Bare Metal portal REST URL, e.g. `https://client.greenlake.hpe.com/api/metal`. Default: `HPEGL_METAL_REST_URL`."},
 	{Name: "metal-project-id", Flag: "metal-project-id", Commands: portalCmds, Input: buildWatch, Env: []string{"HPEGL_METAL_PROJECT_ID"}, Arg: "ID",

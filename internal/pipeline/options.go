@@ -93,6 +93,30 @@ func (o *Options) portalValues(v option.Values, getenv func(string) string) []er
 	return errs
 }
 
+// NewWatch turns option values into the Options of a watch (the action's
+// watch mode): CAFile for the downloads and the portal and, with health, the
+// portal settings, checked as a build checks them. Register is never set: a
+// watch only reads.
+func NewWatch(v option.Values, getenv func(string) string) (Options, error) {
+	o := Options{CAFile: v["ca-file"]}
+	var errs []error
+	var err error
+	if o.Health, err = v.Bool("health"); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Health {
+		errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
+		o.Portal = PortalConfig(v, getenv)
+		if err := o.Portal.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return o, &InvalidError{err}
+	}
+	return o, nil
+}
+
 // NewPublish turns option values into the validated Options of
 // `esxi-byoi publish ISO`; v["output"] is the ISO to publish.
 func NewPublish(v option.Values, getenv func(string) string) (Options, error) {

@@ -139,14 +139,20 @@ func (st *State) portalClient() (*portal.Client, error) {
 	if st.portal != nil {
 		return st.portal, nil
 	}
-	cfg := st.Opts.Portal
-	if cfg.CAFile == "" {
-		cfg.CAFile = st.Opts.CAFile
-	}
-	c, err := portal.New(cfg)
+	c, err := st.Opts.PortalClient()
 	if err != nil {
 		return nil, err
 	}
 	st.portal = c
 	return c, nil
+}
+
+// PortalClient returns a client of the portal of o.Portal, trusting CAFile
+// when Portal.CAFile is not set.
+func (o *Options) PortalClient() (*portal.Client, error) {
+	cfg := o.Portal
+	if cfg.CAFile == "" {
+		cfg.CAFile = o.CAFile
+	}
+	return portal.New(cfg)
 }

@@ -1,0 +1,255 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/portal"
+	"github.com/esxi-byoi/esxi-byoi/internal/progress"
+	"github.com/esxi-byoi/esxi-byoi/internal/verify"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
+	"github.com/esxi-byoi/esxi-byoi/internal/watch"
+)
+
+// watchOptions are the settings of watch mode: where the service YAMLs are,
+// and the verification and portal settings (pipeline.NewWatch).
+type watchOptions struct {
+	services string // file or directory, resolved against the workspace
+	pipeline.Options
+}
+
+// watchOptions reads the inputs of watch mode.
+func (j *job) watchOptions() error {
+	v := j.in.values(option.ModeWatch, j.abs)
+	o, err := pipeline.NewWatch(v, j.h.Getenv)
+	if err != nil {
+		return err
+	}
+	j.watchOpts = watchOptions{services: v.Get("services"), Options: o}
+	return nil
+}
+
+// watch verifies every service YAML under the services input as the on-prem
+// controller would and, with health, asks the portal's controllers about
+// each service; the summary has one table of each, and any drift (a file
+// that no longer matches its YAML, a controller not OK) fails the step,
+// after the summary is written.
+func (j *job) watch(ctx context.Context) error {
+	o := j.watchOpts
+	var mu sync.Mutex // health checks of several services log at the same time
+	warn := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		j.h.Warning("%s", j.forReader(fmt.Sprintf(format, args...)))
+	}
+	files, err := watch.ServiceFiles([]string{o.services}, warn)
+	if err != nil {
+		return j.inWorkspace(&InputError{"services", err.Error(), "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"})
+	}
+
+	j.h.Group(fmt.Sprintf("verifying %d service YAML(s) as the on-prem controller would", len(files)))
+	rows := watch.Verify(ctx, files, verify.Options{CAFile: o.CAFile, UserAgent: version.UserAgent(), Progress: progress.New(j.h.Log(), false)}, warn)
+	for _, r := range rows {
+		if r.Err != nil {
+			j.h.Logf("%s %s: FAILED: %s", j.rel(r.Service), r.FileName(), j.forReader(option.Action.Message(r.Err)))
+		} else {
+			j.h.Logf("%s %s: verified (%d bytes)", j.rel(r.Service), r.FileName(), r.Result.Size)
+		}
+	}
+	j.h.EndGroup()
+
+	var health []watch.HealthRow
+	if o.Health {
+		health, err = j.watchHealth(ctx, files, &mu)
+		if err != nil {
+			return j.inWorkspace(err)
+		}
+	}
+
+	var errs []error
+	for _, r := range rows {
+		errs = append(errs, r.Err)
+	}
+	for _, r := range health {
+		errs = append(errs, r.Err)
+	}
+	runErr := j.inWorkspace(errors.Join(errs...))
+	if err := j.deliver(ctx, watchSummary(j, rows, health, runErr), nil, false); err != nil && runErr == nil {
+		return err
+	}
+	return runErr
+}
+
+// watchHealth asks the portal for every controller's verdict on the service
+// of each YAML.
+func (j *job) watchHealth(ctx context.Context, files []string, mu *sync.Mutex) ([]watch.HealthRow, error) {
+	o := j.watchOpts
+	targets, err := watch.Targets(files)
+	if err != nil {
+		return nil, err
+	}
+	c, err := o.PortalClient()
+	if err != nil {
+		return nil, err
+	}
+	j.h.Group(fmt.Sprintf("checking download health of %d service(s) at every on-prem controller", len(targets)))
+	defer j.h.EndGroup()
+	rows := watch.Health(ctx, c, targets, func(tg watch.Target) portal.HealthOptions {
+		label := j.rel(tg.Label)
+		return portal.HealthOptions{
+			Timeout: o.HealthTimeout, PollInterval: o.HealthPollInterval,
+			OnChange: func(r portal.ControllerReport) {
+				mu.Lock()
+				defer mu.Unlock()
+				j.h.Logf("%s: %s: %s", label, r.Site, r.Verdict())
+			},
+			OnProblem: func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				j.h.Warning("%s: %s", label, err)
+			},
+		}
+	})
+	if len(rows) == 1 && rows[0].Err != nil {
+		// watch.Health names the YAML only among several; a watch always does
+		rows[0].Err = fmt.Errorf("%s: %w", rows[0].Label, rows[0].Err)
+	}
+	return rows, nil
+}
+
+// rel is p relative to the workspace, as a reader of the summary knows it.
+func (j *job) rel(p string) string {
+	if r, err := filepath.Rel(j.workspace, p); err == nil && !strings.HasPrefix(r, "..") {
+		return filepath.ToSlash(r)
+	}
+	return p
+}
+
+// inWorkspace makes the paths in err's text relative to the workspace (the
+// container's paths mean nothing to the reader), one error per problem.
+func (j *job) inWorkspace(err error) error {
+	if err == nil {
+		return nil
+	}
+	if jn, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range jn.Unwrap() {
+			out = append(out, j.inWorkspace(e))
+		}
+		return errors.Join(out...)
+	}
+	return &workspaceError{err: err, j: j}
+}
+
+// workspaceError is an error whose text names paths relative to the
+// workspace; its chain (hints, types) is the cause's.
+type workspaceError struct {
+	err error
+	j   *job
+}
+
+func (e *workspaceError) Error() string                  { return e.j.forReader(e.err.Error()) }
+func (e *workspaceError) Unwrap() error                  { return e.err }
+func (e *workspaceError) Render(s option.Surface) string { return e.j.forReader(s.Message(e.err)) }
+
+// watchSummary is the job summary of a watch: one table of the downloads,
+// one of the controllers' verdicts.
+func watchSummary(j *job, rows []watch.VerifyRow, health []watch.HealthRow, runErr error) []string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### esxi-byoi watch: %s\n\n", code(j.rel(j.watchOpts.services)))
+	failed := 0
+	for _, r := range rows {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	notOK := 0
+	for _, r := range health {
+		if r.Err != nil {
+			notOK++
+		}
+	}
+	if runErr != nil {
+		b.WriteString("> [!CAUTION]\n> Drift: ")
+		var what []string
+		if failed > 0 {
+			what = append(what, fmt.Sprintf("%d of %d file(s) no longer match their service YAML", failed, len(rows)))
+		}
+		if notOK > 0 {
+			what = append(what, fmt.Sprintf("%d of %d service(s) are not downloadable at every controller", notOK, len(health)))
+		}
+		b.WriteString(strings.Join(what, "; ") + ".\n\n")
+	} else {
+		fmt.Fprintf(&b, "No drift: %d file(s) verified", len(rows))
+		if len(health) > 0 {
+			fmt.Fprintf(&b, ", %d service(s) OK at every controller", len(health))
+		}
+		b.WriteString(".\n\n")
+	}
+	b.WriteString("#### Downloads, as the on-prem controller does them\n\n| service | file | URL | result | detail |\n|---|---|---|---|---|\n")
+	for _, r := range rows {
+		result, detail := "verified", ""
+		if r.Err != nil {
+			result, detail = "**FAILED**", cell(j.forReader(option.Action.Message(r.Err)))
+		} else {
+			detail = fmt.Sprintf("%d bytes, %s", r.Result.Size, cell(r.Result.Algorithm))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(j.rel(r.Service)), r.FileName(), cell(r.URL), result, detail)
+	}
+	sections := []string{b.String() + "\n"}
+	if len(health) > 0 {
+		var rel []watch.HealthRow
+		for _, r := range health {
+			r.Label = j.rel(r.Label)
+			rel = append(rel, r)
+		}
+		sections = append(sections, healthSection(rel, true))
+	}
+	return sections
+}
+
+// healthSection is the table of the controllers' verdicts: one row per
+// controller (site, verdict, reason, when reported), and per service when
+// withService.
+func healthSection(rows []watch.HealthRow, withService bool) string {
+	var b strings.Builder
+	b.WriteString("#### Download health at the on-prem controllers\n\n")
+	head, sep := "| site | verdict | reason | reported |\n", "|---|---|---|---|\n"
+	if withService {
+		head, sep = "| service "+head, "|---"+sep
+	}
+	b.WriteString(head + sep)
+	for _, r := range rows {
+		svc := ""
+		if withService {
+			svc = "| " + code(r.Label) + " "
+		}
+		if r.Result == nil || len(r.Result.Controllers) == 0 {
+			reason := "no controller reported"
+			if r.Err != nil {
+				reason = option.Action.Message(r.Err)
+			}
+			fmt.Fprintf(&b, "%s| - | **no report** | %s | - |\n", svc, cell(reason))
+			continue
+		}
+		for _, c := range r.Result.Controllers {
+			verdict := cell(c.Verdict())
+			if !c.OK() {
+				verdict = "**" + verdict + "**"
+			}
+			reason := "-"
+			if c.Reason != "" {
+				reason = cell(c.Reason)
+			}
+			fmt.Fprintf(&b, "%s| %s | %s | %s | %s |\n", svc, cell(c.Site), verdict, reason, c.Changed.UTC().Format(time.RFC3339))
+		}
+	}
+	return b.String() + "\n"
+}
