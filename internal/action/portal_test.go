@@ -55,6 +55,7 @@ func TestBuildRegistersAndReportsDownloadHealth(t *testing.T) {
 	require.Equal(t, ids[0], res.outputs["service-id"])
 	require.Equal(t, "OK", res.outputs["download-health"])
 	require.Contains(t, res.stdout, "::add-mask::"+f.Secret+"\n", "the client secret is masked first")
+	require.Equal(t, 1, strings.Count(res.stdout+res.stderr+res.summary, f.Secret), "the secret is in its mask line only")
 	require.Contains(t, res.summary, "| portal service | created <code>"+ids[0]+"</code>")
 	require.Contains(t, res.summary, "| download health | OK (2 controllers) |")
 	require.Contains(t, res.summary, "#### Download health at the on-prem controllers")
@@ -210,4 +211,24 @@ func TestWatchChecksDownloadHealth(t *testing.T) {
 	require.Contains(t, res.summary, "| GVA1, West, CHE | **Critical** | 404 Not Found |")
 	require.Contains(t, res.annotations("error")[0].msg, "services/esxi-8.0U3.yml: service ")
 	require.Contains(t, res.annotations("error")[0].msg, "GVA1, West, CHE: Critical (404 Not Found)")
+}
+
+// A ready HPEGL_IAM_TOKEN in the step's env is masked before anything else
+// and appears nowhere else, as the client secret.
+func TestBuildWithAReadyTokenMasksIt(t *testing.T) {
+	f := portaltest.New(t)
+	r := buildRunner(t)
+	withPortal(r, f)
+	tok := f.IssueToken(time.Hour)
+	delete(r.env, "HPEGL_USER_SECRET")
+	r.env["HPEGL_IAM_TOKEN"] = tok
+	r.secrets = append(r.secrets, tok)
+	r.input("register", "true")
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+	require.Equal(t, f.ServiceIDs()[0], res.outputs["service-id"])
+	require.NotContains(t, res.outputs, "download-health", "no health without the input")
+	require.Contains(t, res.stdout, "::add-mask::"+tok+"\n")
+	require.Equal(t, 1, strings.Count(res.stdout, tok), "only in its mask")
+	require.Contains(t, res.stdout, "• checking download health at every on-prem controller: skipped (no health)")
 }

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite the README's CLI reference tabl
 
 // referenced are the commands whose flags the README's reference tables list
 // from the option table.
-var referenced = []string{"remaster", "build", "publish", "verify"}
+var referenced = []string{"remaster", "build", "publish", "verify", "register", "health"}
 
 // renderFlags is the README table of cmd's flags.
 func renderFlags(cmd string) string {
