@@ -25,7 +25,7 @@ var Outputs = []Output{
 	{"esxi-build", "ESXi build read from the ISO."},
 	{"published", "`true` (uploaded now), `skipped-identical` (the same bytes were there) or `false`."},
 	{"service-id", "With `register`: the ID of the service in the HPE Bare Metal portal (the same on every update)."},
-	{"download-health", "With `health`: `OK` when every on-prem controller reported it can download the ISO; else the worst verdict (`Warning`, `Unknown`, `Critical`), `incomplete` or `no report`."},
+	{"download-health", "With `health`: `OK` when every on-prem controller reported it can download the ISO (in watch mode: of every service); else the worst verdict (`Warning`, `Unknown`, `Critical`), `incomplete` or `no report`."},
 	{"comment-url", "URL of the sticky pull request comment, when one was written."},
 	{"artifact-id", "ID of the uploaded workflow artifact."},
 	{"artifact-url", "URL to download the workflow artifact from the run page (as actions/upload-artifact)."},

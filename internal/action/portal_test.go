@@ -201,6 +201,7 @@ func TestWatchChecksDownloadHealth(t *testing.T) {
 	require.Equal(t, 0, res.code, res)
 	require.Contains(t, res.summary, "No drift: 1 file(s) verified, 1 service(s) OK at every controller.")
 	require.Regexp(t, `\| <code>services/esxi-8.0U3.yml</code> \| FTC1, Central, USA \| OK \|`, res.summary)
+	require.Equal(t, map[string]string{"download-health": "OK"}, res.outputs, "a watch publishes nothing")
 
 	cs := f.Controllers()
 	cs[2].Summary, cs[2].Reason = "Critical", "404 Not Found"
@@ -208,6 +209,7 @@ func TestWatchChecksDownloadHealth(t *testing.T) {
 	res = r.run()
 	require.Equal(t, 1, res.code, res)
 	require.Contains(t, res.summary, "1 of 1 service(s) are not downloadable at every controller")
+	require.Equal(t, "Critical", res.outputs["download-health"])
 	require.Contains(t, res.summary, "| GVA1, West, CHE | **Critical** | 404 Not Found |")
 	require.Contains(t, res.annotations("error")[0].msg, "services/esxi-8.0U3.yml: service ")
 	require.Contains(t, res.annotations("error")[0].msg, "GVA1, West, CHE: Critical (404 Not Found)")

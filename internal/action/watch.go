@@ -80,11 +80,26 @@ func (j *job) watch(ctx context.Context) error {
 	for _, r := range health {
 		errs = append(errs, r.Err)
 	}
+	delete(j.out, "published") // nothing is published in a watch
+	if len(health) > 0 {
+		j.out["download-health"] = worstHealth(health)
+	}
 	runErr := j.inWorkspace(errors.Join(errs...))
 	if err := j.deliver(ctx, watchSummary(j, rows, health, runErr), nil, false); err != nil && runErr == nil {
 		return err
 	}
 	return runErr
+}
+
+// worstHealth is "OK" when every service is OK, else the verdict of the
+// first one that is not.
+func worstHealth(rows []watch.HealthRow) string {
+	for _, r := range rows {
+		if s := r.Summary(); s != portal.HealthOK {
+			return s
+		}
+	}
+	return portal.HealthOK
 }
 
 // watchHealth asks the portal for every controller's verdict on the service

@@ -15,7 +15,7 @@ import (
 // Register uploads the service YAML to the HPE Bare Metal portal: a new
 // service, or an update in place of the one with the same svc_flavor and
 // svc_ver. Needs: YAML (RenderService wrote it to Opts.ServiceOut). Sets:
-// Registration. Skipped without --register.
+// Registration. Skipped without the register option.
 type Register struct{}
 
 func (Register) String() string { return "registering service in the HPE Bare Metal portal" }
@@ -42,7 +42,7 @@ func (Register) Run(ctx context.Context, st *State) error {
 // Health triggers a download-health check of the registered service and waits
 // for a fresh verdict from every on-prem controller; any controller not OK (or
 // none reporting in time) fails the build. Needs: Registration. Sets: Health
-// (also when it fails, for the summary). Skipped without --health.
+// (also when it fails, for the summary). Skipped without the health option.
 type Health struct{}
 
 func (Health) String() string { return "checking download health at every on-prem controller" }
