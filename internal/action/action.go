@@ -199,6 +199,7 @@ func (j *job) run(ctx context.Context) error {
 func (j *job) build(ctx context.Context) error {
 	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log(), Surface: option.Action}
 	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
+	j.annotateLint(st.Lint)
 	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
 	if st.ISO != nil {
 		j.out["iso-path"] = rel(j.opts.Output)

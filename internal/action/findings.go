@@ -1,0 +1,53 @@
+package action
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+)
+
+// annotateLint makes one annotation per lint finding of a build (its hosts
+// are listed in the message), with file and line when the file is in the
+// workspace, and prints the findings inside stop-commands: they quote lines
+// that a pull request controls.
+func (j *job) annotateLint(findings []kickstart.Finding) {
+	if len(findings) == 0 {
+		return
+	}
+	var text strings.Builder
+	for _, f := range findings {
+		msg := j.forReader(f.String())
+		a := Annotation{Level: annotationLevel(f.Severity), Msg: msg, Title: "kickstart lint"}
+		if rel, ok := j.inWorkspace(f.File); ok {
+			a.File, a.Line, a.Col = rel, f.Line, f.Col
+		}
+		j.h.Annotate(a)
+		text.WriteString(msg + "\n")
+	}
+	j.h.StopCommands(text.String())
+}
+
+// annotationLevel is the workflow command for a finding of severity s.
+func annotationLevel(s kickstart.Severity) string {
+	switch s {
+	case kickstart.SeverityWarning:
+		return "warning"
+	case kickstart.SeverityNote:
+		return "notice"
+	}
+	return "error"
+}
+
+// inWorkspace returns the absolute path p relative to the workspace, with
+// slashes, when it lies inside it: the path annotations name files by.
+func (j *job) inWorkspace(p string) (string, bool) {
+	if !filepath.IsAbs(p) || j.workspace == "" {
+		return "", false
+	}
+	r, err := filepath.Rel(j.workspace, p)
+	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		return "", false
+	}
+	return filepath.ToSlash(r), true
+}
