@@ -71,3 +71,29 @@ func TestUnifiedDiffHunks(t *testing.T) {
 	require.Equal(t, "--- a\n+++ b\n@@ -0,0 +1,2 @@\n+x\n+y\n", unifiedDiff("a", "b", nil, []byte("x\ny\n")))
 	require.Equal(t, "--- a\n+++ b\n@@ -1 +1 @@\n-x\n\\ No newline at end of file\n+x\n", unifiedDiff("a", "b", []byte("x"), []byte("x\n")))
 }
+
+// mergeSame compares hunks without the file labels, keeps unchanged and
+// failed entries apart, and counts the hosts it merged (a host name with a
+// comma in it is still one host).
+func TestMergeSameMergesEqualHunksOnly(t *testing.T) {
+	d := func(title, label, body string) Diff {
+		return Diff{Title: title, Diff: "--- a/" + label + "\n+++ b/" + label + "\n" + body}
+	}
+	got := mergeSame([]Diff{
+		d("host a (ks/a.yaml)", "rendered/a.cfg", "@@ -1 +1 @@\n-x\n+y\n"),
+		{Title: "host u (ks/u.yaml)"},
+		d("host b, c (ks/b.yaml)", "rendered/b_c.cfg", "@@ -1 +1 @@\n-x\n+y\n"),
+		d("host d (ks/d.yaml)", "rendered/d.cfg", "@@ -1 +1 @@\n-x\n+z\n"),
+		{Title: "host f (ks/f.yaml)", Failed: true},
+		d("host e, (ks/e.yaml)", "rendered/e.cfg", "@@ -1 +1 @@\n-x\n+z\n"),
+	})
+	require.Equal(t, []Diff{
+		{Title: "hosts a (ks/a.yaml), b, c (ks/b.yaml) (the same change)", Diff: "--- a/rendered/a.cfg\n+++ b/rendered/a.cfg\n@@ -1 +1 @@\n-x\n+y\n"},
+		{Title: "host u (ks/u.yaml)"},
+		{Title: "hosts d (ks/d.yaml), e, (ks/e.yaml) (the same change)", Diff: "--- a/rendered/d.cfg\n+++ b/rendered/d.cfg\n@@ -1 +1 @@\n-x\n+z\n"},
+		{Title: "host f (ks/f.yaml)", Failed: true},
+	}, got)
+
+	one := []Diff{d("host b, c (ks/b.yaml)", "rendered/b_c.cfg", "@@ -1 +1 @@\n-x\n+y\n")}
+	require.Equal(t, one, mergeSame(one), "a single host with a comma in its name keeps its title")
+}
