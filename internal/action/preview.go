@@ -12,6 +12,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/action/artifact"
 	"github.com/esxi-byoi/esxi-byoi/internal/action/comment"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/preview"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
@@ -201,6 +202,9 @@ func (j *job) contentsAPI(ctx context.Context, file string) ([]byte, bool, error
 	}.ReadFile(ctx, file)
 	if err != nil {
 		j.githubFailed(err)
+		if fix := pipeline.Hint(err); fix != "" {
+			return nil, false, fmt.Errorf("contents API: %w (fix: %s)", err, fix)
+		}
 		return nil, false, fmt.Errorf("contents API: %w", err)
 	}
 	return b, ok, nil

@@ -213,6 +213,7 @@ func TestPreviewWithShallowCheckoutAndForbiddenContentsSaysBoth(t *testing.T) {
 	require.Equal(t, 0, res.code, res)
 	require.Contains(t, res.summary, "base commit 0123456789ab is not in the checkout (check out with fetch-depth: 0)")
 	require.Contains(t, res.summary, "contents API: comment: read ks/kickstart.cfg.tmpl at 0123456789ab on octo-org/hello-esxi: 403 Forbidden")
+	require.Contains(t, res.summary, "(fix: give the job &#96;permissions: contents: read&#96;")
 	require.NotContains(t, res.summary, "Changes against the base")
 	require.True(t, hasAnnotation(res, "warning", "no diff against the base"), res)
 	require.Contains(t, res.summary, "| esx-single01 | <code>ks/hosts/esx-single-static.yaml</code> | rendered |")
