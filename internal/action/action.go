@@ -14,11 +14,16 @@
 // service YAML → verify), plus the delivery of outputs, summary, comment and
 // artifact.
 // Preview mode needs no cloud credentials and is safe for pull requests from
-// forks: it lints the kickstart, renders it for every sample host and diffs
-// the template and each rendered kickstart against the pull request's base.
+// forks: package preview lints the kickstart, renders it for every sample
+// host and diffs the template and each rendered kickstart against the pull
+// request's base (read from the checkout, else through the contents API of
+// package comment); this package turns the result into annotations, log
+// groups, the summary, the comment and the artifact.
 //
-// Over the ~800-line guide because the preview (checkout or contents API,
-// diffs) lives here until it moves to a package of its own.
+// Over the ~800-line guide because it is the whole GitHub surface (inputs,
+// workflow commands, event, summary, delivery, the preview's glue), one
+// topic a file; what stands alone is a package already (comment, artifact,
+// and the preview engine).
 package action
 
 import (
