@@ -17,26 +17,16 @@ func (j *job) annotateLint(findings []kickstart.Finding) {
 	}
 	var text strings.Builder
 	for _, f := range findings {
-		msg := j.forReader(f.String())
-		a := Annotation{Level: annotationLevel(f.Severity), Msg: msg, Title: "kickstart lint"}
-		if rel, ok := j.inWorkspace(f.File); ok {
-			a.File, a.Line, a.Col = rel, f.Line, f.Col
+		rel, inRepo := j.inWorkspace(f.File)
+		if inRepo {
+			f.File = rel
 		}
+		a := lintAnnotation(f, inRepo)
+		a.Msg = j.forReader(a.Msg) // the hosts' files, too, relative to the workspace
 		j.h.Annotate(a)
-		text.WriteString(msg + "\n")
+		text.WriteString(a.Msg + "\n")
 	}
 	j.h.StopCommands(text.String())
-}
-
-// annotationLevel is the workflow command for a finding of severity s.
-func annotationLevel(s kickstart.Severity) string {
-	switch s {
-	case kickstart.SeverityWarning:
-		return "warning"
-	case kickstart.SeverityNote:
-		return "notice"
-	}
-	return "error"
 }
 
 // inWorkspace returns the absolute path p relative to the workspace, with
