@@ -17,11 +17,16 @@
 // services input as the controller would and, with health, asks the portal's
 // controllers about each; any drift fails the step (see watch.go).
 // Preview mode needs no cloud credentials and is safe for pull requests from
-// forks: it lints the kickstart, renders it for every sample host and diffs
-// the template and each rendered kickstart against the pull request's base.
+// forks: package preview lints the kickstart, renders it for every sample
+// host and diffs the template and each rendered kickstart against the pull
+// request's base (read from the checkout, else through the contents API of
+// package comment); this package turns the result into annotations, log
+// groups, the summary, the comment and the artifact.
 //
-// Over the ~800-line guide because the preview (checkout or contents API,
-// diffs) lives here until it moves to a package of its own.
+// Over the ~800-line guide because it is the whole GitHub surface (inputs,
+// workflow commands, event, summary, delivery, the preview's glue), one
+// topic a file; what stands alone is a package already (comment, artifact,
+// and the preview engine).
 package action
 
 import (
@@ -211,6 +216,7 @@ func (j *job) run(ctx context.Context) error {
 func (j *job) build(ctx context.Context) error {
 	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log(), Surface: option.Action}
 	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
+	j.annotateLint(st.Lint)
 	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
 	if st.ISO != nil {
 		j.out["iso-path"] = rel(j.opts.Output)

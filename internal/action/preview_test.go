@@ -196,6 +196,37 @@ func TestPreviewWithoutBaseSaysWhy(t *testing.T) {
 	require.Contains(t, res.summary, "| esx-single01 | <code>ks/hosts/esx-single-static.yaml</code> | rendered |")
 }
 
+// A shallow checkout lacks the base commit and the token may not read the
+// repository: the summary names both reasons, each with its fix, and the
+// preview still succeeds.
+func TestPreviewWithShallowCheckoutAndForbiddenContentsSaysBoth(t *testing.T) {
+	gh := ghfake.New(t, ghfake.WithForbidden(http.MethodGet))
+	r := newRunner(t, "pull_request", "")
+	r.env["GITHUB_API_URL"] = gh.URL
+	previewRepo(t, r, true, longerFirstboot)
+	foreign := "0123456789abcdef0123456789abcdef01234567" // not a commit of the checkout
+	r.event("pull_request.json", func(m map[string]any) {
+		m["pull_request"].(map[string]any)["base"].(map[string]any)["sha"] = foreign
+	})
+
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+	require.Contains(t, res.summary, "base commit 0123456789ab is not in the checkout (check out with fetch-depth: 0)")
+	require.Contains(t, res.summary, "contents API: comment: read ks/kickstart.cfg.tmpl at 0123456789ab on octo-org/hello-esxi: 403 Forbidden")
+	require.Contains(t, res.summary, "(fix: give the job &#96;permissions: contents: read&#96;")
+	require.NotContains(t, res.summary, "Changes against the base")
+	require.True(t, hasAnnotation(res, "warning", "no diff against the base"), res)
+	require.Contains(t, res.summary, "| esx-single01 | <code>ks/hosts/esx-single-static.yaml</code> | rendered |")
+	var contents int
+	for _, rq := range gh.Requests() {
+		if strings.Contains(rq.Path, "/contents/") {
+			contents++
+			require.Equal(t, "ref="+foreign, rq.RawQuery)
+		}
+	}
+	require.Equal(t, 1, contents, "the first refusal ends the reading of the base")
+}
+
 // Lint errors become ::error file=..,line=..:: annotations on the template,
 // one per finding with the hosts it applies to, and fail the step after the
 // summary and comment are written.

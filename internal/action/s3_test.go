@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -88,4 +89,42 @@ func TestScheduledBuildFetchesTheVendorISOFromS3(t *testing.T) {
 	require.True(t, strings.HasSuffix(res.outputs["iso-url"], "/VMware-VMvisor-Installer-8.0U3-24022510.x86_64-BareMetal.iso"), res.outputs["iso-url"])
 	require.Equal(t, "true", res.outputs["published"])
 	require.Contains(t, res.summary, "| verified | yes: ")
+}
+
+// Build mode lints the kickstart against the sample hosts first: a template
+// with an installer error fails with one annotation per finding at its file
+// and line, before any file is written or any object uploaded.
+func TestBuildWithALintErrorFailsBeforeAnythingIsWritten(t *testing.T) {
+	srv := s3test.Start(t)
+	r := s3Runner(t, srv)
+	ks := strings.Replace(embedded(t, "kickstart.cfg.tmpl"), "vmaccepteula\n", "vmaccepteula\nserialnum --esx=reboot-now\n", 1)
+	r.write("ks/esxi.cfg.tmpl", ks)
+	r.input("kickstart", "ks/esxi.cfg.tmpl")
+	line := 0
+	for i, l := range strings.Split(ks, "\n") {
+		if l == "serialnum --esx=reboot-now" {
+			line = i + 1
+		}
+	}
+	before := srv.Ops()["s3_PutObject"] + srv.Ops()["s3_CreateMultipartUpload"]
+
+	res := r.run()
+	require.Equal(t, 1, res.code, res)
+	var errs []string
+	for _, a := range res.annotations("error") {
+		if strings.Contains(a.props, "file=ks/esxi.cfg.tmpl") {
+			require.Contains(t, a.props, "line="+strconv.Itoa(line), a.msg)
+			require.Contains(t, a.msg, "(hosts ", "one annotation names every host it applies to")
+			errs = append(errs, a.msg)
+		}
+	}
+	require.Len(t, errs, 1, "one annotation per finding, not one per host")
+	require.NotContains(t, res.stdout, "remastering ISO", "nothing runs after a failed lint")
+	out, err := os.ReadDir(r.workspace + "/esxi-byoi-out")
+	if err != nil {
+		require.ErrorIs(t, err, os.ErrNotExist)
+	}
+	require.Empty(t, out, "no output written")
+	require.Equal(t, before, srv.Ops()["s3_PutObject"]+srv.Ops()["s3_CreateMultipartUpload"], "nothing uploaded")
+	require.Empty(t, res.outputs["iso-path"])
 }

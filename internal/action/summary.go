@@ -8,9 +8,9 @@ import (
 	"html"
 	"strings"
 
-	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/preview"
 	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
@@ -224,13 +224,13 @@ func (j *job) forReader(msg string) string {
 	return msg
 }
 
-func previewSummary(j *job, p *preview) []string {
+func previewSummary(j *job, p *preview.Result) []string {
 	var b strings.Builder
-	errs, warns := kickstart.Count(p.problems)
-	fmt.Fprintf(&b, "### esxi-byoi preview: %s\n\n", code(p.name))
-	fmt.Fprintf(&b, "Lint: **%d errors, %d warnings** over %d sample hosts.\n\n", errs, warns, len(p.hosts))
+	errs, warns := p.Counts()
+	fmt.Fprintf(&b, "### esxi-byoi preview: %s\n\n", code(p.Name))
+	fmt.Fprintf(&b, "Lint: **%d errors, %d warnings** over %d sample hosts.\n\n", errs, warns, len(p.Hosts))
 	b.WriteString("| host | file | kickstart |\n|---|---|---|\n")
-	for _, h := range p.hosts {
+	for _, h := range p.Hosts {
 		state := "rendered"
 		if h.Out == nil {
 			state = "render failed"
@@ -238,20 +238,20 @@ func previewSummary(j *job, p *preview) []string {
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", cell(h.Name), code(h.File), state)
 	}
 	sections := []string{b.String() + "\n"}
-	if len(p.problems) > 0 {
+	if len(p.Findings) > 0 {
 		var t strings.Builder
-		for _, e := range p.problems {
-			t.WriteString(e.Error() + "\n")
+		for _, f := range p.Findings {
+			t.WriteString(f.String() + "\n")
 		}
 		sections = append(sections, "#### Lint problems\n\n"+fence(t.String(), "text")+"\n")
 	}
-	if p.noDiff != "" {
-		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(option.Action.Expand(p.noDiff)))+"\n\n")
+	if p.NoDiff != "" {
+		sections = append(sections, "> [!WARNING]\n> No diff against the base: "+cell(j.forReader(option.Action.Expand(p.NoDiff)))+"\n\n")
 		return sections
 	}
-	head := fmt.Sprintf("#### Changes against the base %s\n\n", code(short(p.base)))
+	head := fmt.Sprintf("#### Changes against the base %s\n\n", code(preview.Short(j.ev.Base.SHA)))
 	var unchanged, failed, changed []string
-	for _, d := range p.diffs {
+	for _, d := range p.Diffs {
 		switch {
 		case d.Failed:
 			failed = append(failed, cell(d.Title))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -51,7 +50,7 @@ func (j *job) watch(ctx context.Context) error {
 	}
 	files, err := watch.ServiceFiles([]string{o.services}, warn)
 	if err != nil {
-		return j.inWorkspace(&InputError{"services", err.Error(), "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"})
+		return j.relErr(&InputError{"services", err.Error(), "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"})
 	}
 
 	j.h.Group(fmt.Sprintf("verifying %d service YAML(s) as the on-prem controller would", len(files)))
@@ -69,7 +68,7 @@ func (j *job) watch(ctx context.Context) error {
 	if o.Health {
 		health, err = j.watchHealth(ctx, files, &mu)
 		if err != nil {
-			return j.inWorkspace(err)
+			return j.relErr(err)
 		}
 	}
 
@@ -84,7 +83,7 @@ func (j *job) watch(ctx context.Context) error {
 	if len(health) > 0 {
 		j.out["download-health"] = worstHealth(health)
 	}
-	runErr := j.inWorkspace(errors.Join(errs...))
+	runErr := j.relErr(errors.Join(errs...))
 	if err := j.deliver(ctx, watchSummary(j, rows, health, runErr), nil, false); err != nil && runErr == nil {
 		return err
 	}
@@ -141,22 +140,22 @@ func (j *job) watchHealth(ctx context.Context, files []string, mu *sync.Mutex) (
 
 // rel is p relative to the workspace, as a reader of the summary knows it.
 func (j *job) rel(p string) string {
-	if r, err := filepath.Rel(j.workspace, p); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
+	if r, ok := j.inWorkspace(p); ok {
+		return r
 	}
 	return p
 }
 
-// inWorkspace makes the paths in err's text relative to the workspace (the
+// relErr makes the paths in err's text relative to the workspace (the
 // container's paths mean nothing to the reader), one error per problem.
-func (j *job) inWorkspace(err error) error {
+func (j *job) relErr(err error) error {
 	if err == nil {
 		return nil
 	}
 	if jn, ok := err.(interface{ Unwrap() []error }); ok {
 		var out []error
 		for _, e := range jn.Unwrap() {
-			out = append(out, j.inWorkspace(e))
+			out = append(out, j.relErr(e))
 		}
 		return errors.Join(out...)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
 )
 
-// hpeKernelopt is the value HPE's recipe writes (esxi-byoi-facts.md §1).
+// hpeKernelopt is the value HPE's public ESXi recipe writes into efi/boot/boot.cfg.
 const hpeKernelopt = "ks=cdrom:/KS.CFG gdbPort=none logPort=none tty2Port=com2"
 
 // stock80 is BOOT.CFG as on 8.0 media (modules shortened).

@@ -8,7 +8,6 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
-	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 )
 
 // runBuild is the recipe's one-shot (glm-build-image-and-service.sh) with its
@@ -33,7 +32,9 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 		return usageIfInvalid("build", err)
 	}
 	st := &pipeline.State{Opts: o, Progress: env.Progress, Log: env.Stderr}
-	if err := pipeline.Run(ctx, st, pipeline.Build()); err != nil {
+	err = pipeline.Run(ctx, st, pipeline.Build())
+	printLint(env, st)
+	if err != nil {
 		if st.Registration != nil {
 			// registered, then a controller said no: the ISO, the YAML and
 			// the service exist, and the verdicts are part of the result
@@ -62,14 +63,7 @@ func printBuildResult(env *Env, st *pipeline.State) {
 	fmt.Fprintf(w, "  ISO:      %s (%d bytes, %s %s)\n", o.Output, iso.Size, f.Algorithm, f.Signature)
 	fmt.Fprintf(w, "  service:  %s (%s, svc_ver %s)\n", o.ServiceOut, st.Service.Name, st.Service.SvcVer)
 	if obj := st.Object; obj != nil {
-		where, what := obj.Path, "uploaded"
-		if obj.Bucket != "" {
-			where = publish.URI(obj.Bucket, obj.Key)
-		}
-		if obj.Outcome == publish.SkippedIdentical {
-			what = "already there with the same bytes: nothing uploaded"
-		}
-		fmt.Fprintf(w, "  published: %s (%s)\n", where, what)
+		fmt.Fprintf(w, "  published: %s (%s)\n", obj.Where(), obj.Did())
 	}
 	switch {
 	case st.Check != nil:
@@ -112,5 +106,13 @@ func printPortalResult(w io.Writer, st *pipeline.State) {
 			line += " (" + c.Reason + ")"
 		}
 		fmt.Fprintln(w, line)
+	}
+}
+
+// printLint prints each lint finding of the build once, on stderr, before
+// anything else is reported: the error line only counts them.
+func printLint(env *Env, st *pipeline.State) {
+	for _, f := range st.Lint {
+		fmt.Fprintln(env.Stderr, f.String())
 	}
 }

@@ -113,3 +113,34 @@ func TestBuildWithoutPasswordIsAUsageError(t *testing.T) {
 	require.Contains(t, stderr, "no root password")
 	requireEmptyDir(t, dir)
 }
+
+// build lints the kickstart against the sample hosts before anything else:
+// an installer error fails it (exit 1) with each finding printed once and no
+// file written; a warning is printed and the build goes on.
+func TestBuildLintsTheKickstartFirst(t *testing.T) {
+	tmpl, err := os.ReadFile("../../templates/kickstart.cfg.tmpl")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.cfg.tmpl")
+	require.NoError(t, os.WriteFile(bad, bytes.Replace(tmpl, []byte("vmaccepteula\n"), []byte("vmaccepteula\nserialnum --esx=reboot-now\n"), 1), 0o644))
+	iso, yml := filepath.Join(dir, "out.iso"), filepath.Join(dir, "out.yml")
+	var out, errb bytes.Buffer
+	env := map[string]string{"ESXI_ROOT_PASSWORD": testPassword}
+	code := cli.Main(t.Context(), []string{"build", "-i", smallSample(t), "-p", "https://host/images", "-o", iso, "-s", yml, "-x", "true", "--kickstart", bad},
+		&out, &errb, func(k string) string { return env[k] })
+	require.Equal(t, 1, code, errb.String())
+	require.Equal(t, 1, bytes.Count(errb.Bytes(), []byte("serialnum")), "the finding is printed once, its hosts listed:\n%s", errb.String())
+	require.Regexp(t, `bad\.cfg\.tmpl:\d+: .*serialnum.*\(hosts `, errb.String())
+	require.Contains(t, errb.String(), "error: linting kickstart: kickstart "+bad+": 1 lint error")
+	require.NotContains(t, errb.String(), "remastering ISO")
+	for _, p := range []string{iso, yml} {
+		_, err := os.Stat(p)
+		require.ErrorIs(t, err, os.ErrNotExist, p)
+	}
+
+	warn := filepath.Join(dir, "warn.cfg.tmpl")
+	require.NoError(t, os.WriteFile(warn, bytes.Replace(tmpl, []byte("vmaccepteula\n"), []byte("vmaccepteula\nkeyboard US\n"), 1), 0o644))
+	_, _, stderr := buildOnce(t, dir, "-x", "true", "--kickstart", warn)
+	require.Contains(t, stderr, "warn.cfg.tmpl:")
+	require.Contains(t, stderr, "keyboard")
+}

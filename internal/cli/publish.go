@@ -55,15 +55,7 @@ func printPublished(env *Env, st *pipeline.State) {
 	if obj == nil {
 		return
 	}
-	where := obj.Path
-	if obj.Bucket != "" {
-		where = publish.URI(obj.Bucket, obj.Key)
-	}
-	what := "uploaded"
-	if obj.Outcome == publish.SkippedIdentical {
-		what = "already there with the same bytes: nothing uploaded"
-	}
-	fmt.Fprintf(w, "  to:       %s (%s)\n", where, what)
+	fmt.Fprintf(w, "  to:       %s (%s)\n", obj.Where(), obj.Did())
 	fmt.Fprintf(w, "  url:      %s\n", obj.URL)
 	fmt.Fprintf(w, "  size:     %d bytes\n  sha256:   %s\n", obj.Size, obj.SHA256)
 	if st.Check != nil {

@@ -13,4 +13,7 @@
 // It deliberately never parses ISO 9660 itself except for the one thing no
 // tool reports: the boot-info-table inside the BIOS boot image, which is read
 // from the image bytes at the extent isoinfo names.
+//
+// Over the ~800-line guide because it drives three independent tools and two
+// firmwares; it is test-only and never linked into the binary.
 package isotest

@@ -76,9 +76,6 @@ func (s Schema) HasField(name string) bool {
 	return hostFields[name]
 }
 
-// checkFields is [CheckFields] for a template whose service is not known.
-func checkFields(t *Template) []*LintError { return CheckFields(t, SchemaUnknown) }
-
 // CheckFields finds field names that data of schema s does not have: a typo
 // such as .Nmae (which fails on the portal only for the hosts that reach it),
 // or a hostdef-v4 field in a hostdef-v3 service (an error: the portal's v3

@@ -73,19 +73,29 @@ func TestRenderGolden(t *testing.T) {
 
 // TestLintBroken checks that each kind of broken template fails with the right
 // FILE:LINE.
-func TestLintBroken(t *testing.T) {
-	src, hosts := shipped(t)
-	replace := func(old, new string) []byte {
+// replacer returns a function that replaces the one occurrence of old in src.
+func replacer(t *testing.T, src []byte) func(old, new string) []byte {
+	return func(old, new string) []byte {
 		require.Equal(t, 1, bytes.Count(src, []byte(old)), old)
 		return bytes.Replace(src, []byte(old), []byte(new), 1)
 	}
-	var single []kickstart.Host
+}
+
+// onlyHost returns the sample host called name, alone.
+func onlyHost(t *testing.T, hosts []kickstart.Host, name string) []kickstart.Host {
 	for _, h := range hosts {
-		if h.Def.Name == "esx-single01" {
-			single = append(single, h)
+		if h.Def.Name == name {
+			return []kickstart.Host{h}
 		}
 	}
-	require.Len(t, single, 1)
+	t.Fatalf("no sample host %s", name)
+	return nil
+}
+
+func TestLintBroken(t *testing.T) {
+	src, hosts := shipped(t)
+	replace := replacer(t, src)
+	single := onlyHost(t, hosts, "esx-single01")
 	emptyRanges := []kickstart.Host{{File: "hosts/empty.yaml", Def: kickstart.HostDef{
 		Name: "esx-empty",
 		Connections: []kickstart.Connection{{Name: "eth0", Networks: []kickstart.Network{
@@ -331,17 +341,8 @@ func TestCheckHost(t *testing.T) {
 // the install) come back as warnings at the template line, not as errors.
 func TestLintBrokenWarnings(t *testing.T) {
 	src, hosts := shipped(t)
-	replace := func(old, new string) []byte {
-		require.Equal(t, 1, bytes.Count(src, []byte(old)), old)
-		return bytes.Replace(src, []byte(old), []byte(new), 1)
-	}
-	var single []kickstart.Host
-	for _, h := range hosts {
-		if h.Def.Name == "esx-single01" {
-			single = append(single, h)
-		}
-	}
-	require.Len(t, single, 1)
+	replace := replacer(t, src)
+	single := onlyHost(t, hosts, "esx-single01")
 	tests := map[string]struct {
 		src  []byte
 		line int

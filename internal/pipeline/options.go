@@ -214,6 +214,7 @@ func (o *Options) loadTemplates(ksPath, tmplPath string) error {
 	if ksPath == "" {
 		o.KickstartName = "(embedded)"
 	}
+	o.KickstartTemplate = ks
 	if o.Kickstart, err = kickstart.SubstituteRootpw(ks, o.RootHash); err != nil {
 		return &option.Error{Option: "kickstart", Msg: o.KickstartName, Err: err,
 			Fix: "keep the line `rootpw --iscrypted " + kickstart.RootpwPlaceholder + "` in the template"}

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
@@ -40,23 +41,26 @@ type Skipper interface {
 
 // Options are the validated inputs of a build; stages never read env or flags.
 type Options struct {
-	Input         string // vendor ISO
-	Output        string // remastered ISO
-	ServiceOut    string // service YAML
-	Version       string // ESXi version for the service name; "" = detected
-	URLPrefix     string // secure_url = URLPrefix + "/" + base name of Output (see PublicURL)
-	Kernelopt     remaster.KerneloptEdit
-	Kickstart     []byte // kickstart template with the root hash substituted
-	KickstartName string // where Kickstart came from, for messages ("(embedded)" for the built-in one)
-	RootHash      string // SHA-512 crypt hash of the root password, in Kickstart (the action masks it)
-	Hosts         string // directory of sample hosts the kickstart is linted against; "" = built-in
-	Template      []byte // service YAML template (nil: embedded default)
-	Algorithm     string // sha256sum | sha512sum
-	SkipSSL       bool   // skip_ssl_verify in the YAML (and when verifying)
-	CAFile        string
-	SkipVerify    bool // skip-verify: no download check
-	Date          time.Time
-	DownloadTmo   int
+	Input      string // vendor ISO
+	Output     string // remastered ISO
+	ServiceOut string // service YAML
+	Version    string // ESXi version for the service name; "" = detected
+	URLPrefix  string // secure_url = URLPrefix + "/" + base name of Output (see PublicURL)
+	Kernelopt  remaster.KerneloptEdit
+	Kickstart  []byte // kickstart template with the root hash substituted
+	// KickstartTemplate is the template as read, with its root password
+	// placeholder: what Lint checks.
+	KickstartTemplate []byte
+	KickstartName     string // where Kickstart came from, for messages ("(embedded)" for the built-in one)
+	RootHash          string // SHA-512 crypt hash of the root password, in Kickstart (the action masks it)
+	Hosts             string // directory of sample hosts the kickstart is linted against; "" = built-in
+	Template          []byte // service YAML template (nil: embedded default)
+	Algorithm         string // sha256sum | sha512sum
+	SkipSSL           bool   // skip_ssl_verify in the YAML (and when verifying)
+	CAFile            string
+	SkipVerify        bool // skip-verify: no download check
+	Date              time.Time
+	DownloadTmo       int
 
 	// Publishing. With neither S3Bucket nor PublishDir set nothing is
 	// uploaded and the user copies the ISO to URLPrefix themselves.
@@ -196,12 +200,13 @@ type State struct {
 	// {name} (see option.Surface.Expand).
 	Surface option.Surface
 
-	Source  *source.File     // set by Fetch (remote -i only)
-	ISO     *remaster.Result // set by Remaster (or Digest)
-	Object  *publish.Object  // set by Upload (outcome: published | skipped-identical)
-	YAML    []byte           // set by RenderService
-	Service *service.Service // set by RenderService
-	Check   *verify.Result   // set by Verify
+	Lint    []kickstart.Finding // set by Lint (warnings too, and when it fails)
+	Source  *source.File        // set by Fetch (remote -i only)
+	ISO     *remaster.Result    // set by Remaster (or Digest)
+	Object  *publish.Object     // set by Upload (outcome: published | skipped-identical)
+	YAML    []byte              // set by RenderService
+	Service *service.Service    // set by RenderService
+	Check   *verify.Result      // set by Verify
 
 	Registration *portal.Registration // set by Register
 	Health       *portal.HealthResult // set by Health (also when not every controller is OK)
@@ -217,7 +222,8 @@ type State struct {
 // and wait for every on-prem controller's download verdict.
 func Build() []Stage {
 	return []Stage{
-		Preflight{},     // first: a wrong CA or a missing bucket is found before any download or remaster
+		Lint{},          // first: a kickstart the installer or portal would stop on fails before anything is written
+		Preflight{},     // a wrong CA or a missing bucket is found before any download or remaster
 		Fetch{},         // only for an https:// or s3:// -i: the vendor ISO on local disk
 		Remaster{},      // everything after needs the ISO's size and digest
 		Upload{},        // before the YAML: a refused publish leaves no YAML pointing at other bytes

@@ -17,6 +17,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/s3test"
 	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
+	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
 func TestMain(m *testing.M) {
@@ -31,7 +32,16 @@ func s3Build(t *testing.T, srv *s3test.Server) pipeline.Options {
 	return pipeline.Options{
 		Input: sampletest.Small(t), Output: filepath.Join(dir, "ESXi-8.0U3-BareMetal.iso"), ServiceOut: filepath.Join(dir, "service.yml"),
 		S3Bucket: srv.Bucket, S3Prefix: srv.PublicPrefix, S3Endpoint: srv.Endpoint, S3PathStyle: true, CAFile: srv.CAFile,
+		KickstartName: "(embedded)", KickstartTemplate: shippedKickstart(t),
 	}
+}
+
+// shippedKickstart is the built-in kickstart template, which Lint (the first
+// stage of a build) checks; pipeline.NewBuild sets it from the kickstart option.
+func shippedKickstart(t *testing.T) []byte {
+	b, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
+	require.NoError(t, err)
+	return b
 }
 
 // writes counts the store's write requests.
@@ -67,7 +77,7 @@ func TestPreflightFindsABadDestinationBeforeAnyWork(t *testing.T) {
 		},
 		"missing directory": {
 			edit: func(o *pipeline.Options) {
-				*o = pipeline.Options{Input: o.Input, Output: o.Output, ServiceOut: o.ServiceOut,
+				*o = pipeline.Options{Input: o.Input, Output: o.Output, ServiceOut: o.ServiceOut, KickstartTemplate: o.KickstartTemplate,
 					PublishDir: filepath.Join(t.TempDir(), "absent"), PublicURLPrefix: "https://images.example.com/esxi"}
 			},
 			check: func(t *testing.T, err error) { require.ErrorIs(t, err, os.ErrNotExist) },
@@ -139,7 +149,7 @@ func TestRefusedPublishLeavesTheExistingOutputAlone(t *testing.T) {
 func TestRefusedDirectoryPublishLeavesThePublishedFileAlone(t *testing.T) {
 	dir := t.TempDir()
 	o := pipeline.Options{Input: sampletest.Small(t), Output: filepath.Join(dir, "ESXi.iso"), ServiceOut: filepath.Join(t.TempDir(), "service.yml"),
-		PublishDir: dir, PublicURLPrefix: "https://images.example.com/esxi"}
+		PublishDir: dir, PublicURLPrefix: "https://images.example.com/esxi", KickstartTemplate: shippedKickstart(t)}
 	old := []byte("an ISO that live services download")
 	require.NoError(t, os.WriteFile(o.Output, old, 0o644))
 	err := pipeline.Run(t.Context(), &pipeline.State{Opts: o}, pipeline.Build())
@@ -161,7 +171,7 @@ func TestOutputThatIsTheInputIsStillRefusedWhenPublishing(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(in, orig, 0o644))
 	o := pipeline.Options{Input: in, Output: in, ServiceOut: filepath.Join(dir, "service.yml"),
-		PublishDir: t.TempDir(), PublicURLPrefix: "https://images.example.com/esxi"}
+		PublishDir: t.TempDir(), PublicURLPrefix: "https://images.example.com/esxi", KickstartTemplate: shippedKickstart(t)}
 	err = pipeline.Run(t.Context(), &pipeline.State{Opts: o}, pipeline.Build())
 	require.ErrorIs(t, err, remaster.ErrSameFile)
 	got, err := os.ReadFile(in)

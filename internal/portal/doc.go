@@ -20,4 +20,8 @@
 //
 // It does not validate service YAML beyond calling service.Validate, and it
 // never downloads the ISO (package verify does).
+//
+// Over the ~800-line guide because token handling, the health poll (fresh
+// reports only) and a typed error with a fix for each portal and IAM answer
+// each need their own file; splitting them would export the client's internals.
 package portal

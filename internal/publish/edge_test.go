@@ -63,17 +63,7 @@ func TestKeyThatIsADirectoryIsRefusedWithATrueMessage(t *testing.T) {
 func TestConditionalWriteRefusedWithNoObjectAtTheKey(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.SetEnv(t)
-	var refused atomic.Int32
-	proxy := srv.Proxy(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Header.Get("If-None-Match") == "" {
-			return false
-		}
-		refused.Add(1)
-		s3test.ErrorAnswer(w, r, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
-		return true
-	})
-	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.Endpoint, PathStyle: true, CAFile: proxy.CAFile})
-	require.NoError(t, err)
+	c, refused := refusingConditionalWrites(t, srv, http.StatusPreconditionFailed, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold")
 	for name, size := range sizes {
 		t.Run(name, func(t *testing.T) {
 			f := newISO(t, size)

@@ -13,6 +13,10 @@
 // serves the s3:// source of package source. Credentials come from the AWS
 // default chain only, never from options. It does not download anything to
 // check it; package verify does that, anonymously, as the controller will.
+//
+// Over the ~800-line guide because S3's failure modes each get a typed error
+// with a true message and fix (errors.go is a third of the package); the
+// publishing logic itself is small.
 package publish
 
 // Outcome says what a publish did.

@@ -400,17 +400,7 @@ func TestCancelledUploadIsAborted(t *testing.T) {
 func TestStoreWithoutConditionalWritesFallsBack(t *testing.T) {
 	srv := s3test.Start(t)
 	srv.SetEnv(t)
-	var refused atomic.Int32
-	proxy := srv.Proxy(t, func(w http.ResponseWriter, r *http.Request) bool {
-		if r.Header.Get("If-None-Match") == "" {
-			return false
-		}
-		refused.Add(1)
-		s3test.ErrorAnswer(w, r, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
-		return true
-	})
-	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.Endpoint, PathStyle: true, CAFile: proxy.CAFile})
-	require.NoError(t, err)
+	c, refused := refusingConditionalWrites(t, srv, http.StatusNotImplemented, "NotImplemented", "A header you provided implies functionality that is not implemented")
 
 	f := newISO(t, 11<<20)
 	key := srv.PublicPrefix + "no-conditional.iso"
@@ -421,4 +411,23 @@ func TestStoreWithoutConditionalWritesFallsBack(t *testing.T) {
 	_, body := anonGet(t, srv, srv.PublicURL(key))
 	require.Equal(t, f.data, body)
 	requireNoUploads(t, srv)
+}
+
+// refusingConditionalWrites returns a client for a proxy in front of srv that
+// answers every conditional write (If-None-Match) with status and an S3
+// error code, as stores without (or with odd) conditional writes do, and the
+// count of writes it refused.
+func refusingConditionalWrites(t *testing.T, srv *s3test.Server, status int, code, msg string) (*publish.S3, *atomic.Int32) {
+	refused := new(atomic.Int32)
+	proxy := srv.Proxy(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Header.Get("If-None-Match") == "" {
+			return false
+		}
+		refused.Add(1)
+		s3test.ErrorAnswer(w, r, status, code, msg)
+		return true
+	})
+	c, err := publish.NewS3(t.Context(), publish.S3Config{Endpoint: proxy.Endpoint, PathStyle: true, CAFile: proxy.CAFile})
+	require.NoError(t, err)
+	return c, refused
 }

@@ -11,6 +11,9 @@
 // reads) and, where the spec is older, what HPE's public recipes ship.
 // Validation tells errors (the portal refuses the file, or a controller cannot
 // deploy it) from warnings (legal but unusual).
+//
+// Over the ~800-line guide because half of it is the portal's field model and
+// its rules as data (validate.go); rendering and hashing are small.
 package service
 
 import (

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // ErrNoRuntime means the Actions runtime token or results URL is absent: the
@@ -239,7 +240,8 @@ func (c *client) twirpOnce(ctx context.Context, method string, in, out any) erro
 		if json.Unmarshal(body, &te) != nil || te.Code == "" {
 			te.Msg = strings.TrimSpace(string(body[:min(len(body), 200)]))
 		}
-		return &Error{Op: op, Status: resp.StatusCode, Code: te.Code, Msg: redact(te.Msg, c.token)}
+		return &Error{Op: op, Status: resp.StatusCode, Code: te.Code, Msg: redact(te.Msg, c.token),
+			After: retry.ParseAfter(resp.Header.Get("Retry-After"), time.Now())}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return &Error{Op: op, Status: resp.StatusCode, Msg: "response is not the expected JSON"}

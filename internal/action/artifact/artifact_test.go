@@ -136,6 +136,7 @@ func (f *results) serve(w http.ResponseWriter, r *http.Request) {
 	f.calls = append(f.calls, call)
 	if f.busy[call] > 0 { // a load-shedding answer that passes on retry
 		f.busy[call]--
+		w.Header().Set("Retry-After", "3")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
@@ -262,7 +263,7 @@ func TestUploadToStrictFake(t *testing.T) {
 // 503s from the results service and from blob storage pass on retry, as
 // with GitHub's own client; each retried call is sent again, nothing else.
 func TestUploadRetriesLoadShedding(t *testing.T) {
-	artifact.SetRetryDelay(t, 0)
+	waits := artifact.RecordRetryWaits(t)
 	tok := runtimeToken(t, "Actions.Results:4711:99")
 	f := newResults(t, tok)
 	f.busy = map[string]int{"CreateArtifact": 1, "block": 2, "FinalizeArtifact": 1}
@@ -271,6 +272,8 @@ func TestUploadRetriesLoadShedding(t *testing.T) {
 	require.Positive(t, res.ID)
 	require.Equal(t, []string{"CreateArtifact", "CreateArtifact", "block", "block", "block", "blocklist",
 		"FinalizeArtifact", "FinalizeArtifact"}, f.calls)
+	require.Equal(t, []time.Duration{3 * time.Second, 3 * time.Second, 3 * time.Second, 3 * time.Second}, *waits,
+		"each retry waits what the server's Retry-After asks")
 }
 
 func TestRetentionSetsExpiresAt(t *testing.T) {

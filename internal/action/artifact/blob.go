@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // blockSize is the size of one Put Block; a variable so tests can force
@@ -82,7 +84,8 @@ func (c *client) putOnce(ctx context.Context, blob *url.URL, query string, body 
 		ae.Message = strings.TrimSpace(string(b[:min(len(b), 200)]))
 	}
 	msg := redact(redact(strings.TrimSpace(strings.SplitN(ae.Message, "\n", 2)[0]), c.token), sig)
-	return &Error{Op: "upload blob", Status: resp.StatusCode, Code: ae.Code, Msg: msg}
+	return &Error{Op: "upload blob", Status: resp.StatusCode, Code: ae.Code, Msg: msg,
+		After: retry.ParseAfter(resp.Header.Get("Retry-After"), time.Now())}
 }
 
 // scrub hides the token and the URL's signature from a transport error. A

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // OptionsError is an unusable [Options] field.
@@ -48,8 +49,13 @@ type Error struct {
 	Status int    // HTTP status; 0 when there was no answer
 	Code   string // Twirp or Azure error code, when given
 	Msg    string
-	Err    error // transport error, when there was no answer
+	Err    error         // transport error, when there was no answer
+	After  time.Duration // the server's Retry-After (429, 503); 0 when absent
 }
+
+// RetryAfter is how long the server asked to wait before the next try: the
+// retry loop waits that long instead of its own backoff.
+func (e *Error) RetryAfter() time.Duration { return e.After }
 
 func (e *Error) Error() string {
 	s := "artifact: " + e.Op + ": "

@@ -21,3 +21,13 @@ func SetRetryDelay(t testing.TB, d time.Duration) {
 	sleep = func(ctx context.Context, _ time.Duration) error { return retry.Sleep(ctx, d) }
 	t.Cleanup(func() { sleep = old })
 }
+
+// RecordRetryWaits makes retries return at once, recording how long each
+// would have waited, until the test ends.
+func RecordRetryWaits(t testing.TB) *[]time.Duration {
+	var waits []time.Duration
+	old := sleep
+	sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	t.Cleanup(func() { sleep = old })
+	return &waits
+}

@@ -1,5 +1,8 @@
 // Package comment keeps one sticky pull-request comment per workflow job up to
 // date through GitHub's REST API (go-github), for the action's PR preview.
+// It is the action's one client of that API (the only importer of
+// go-github), so it also reads files at a commit through the contents API
+// ([Contents]): the preview's base when the checkout lacks the base commit.
 //
 // It owns: the hidden marker that identifies the comment, finding it over every
 // page of the pull request's comments, deciding between create, edit and

@@ -37,16 +37,19 @@ func (e *OptionsError) Hint() string {
 // transport errors are wrapped (they carry no header values, and the API URL
 // may not hold credentials).
 type Error struct {
-	Op      string // "list comments", "find the token's login", "create comment" or "edit comment"
+	Op      string // "list comments", "find the token's login", "create comment", "edit comment" or "read FILE at REF"
 	Repo    string
-	PR      int
+	PR      int    // 0 for a read of the repository's contents
 	Status  int    // HTTP status; 0 when there was no answer
 	Message string // GitHub's message (and validation details)
 	Err     error  // transport error, classified by httpclient.Describe; nil for an answer
 }
 
 func (e *Error) Error() string {
-	s := fmt.Sprintf("comment: %s on %s#%d: ", e.Op, e.Repo, e.PR)
+	s := fmt.Sprintf("comment: %s on %s: ", e.Op, e.Repo)
+	if e.PR > 0 {
+		s = fmt.Sprintf("comment: %s on %s#%d: ", e.Op, e.Repo, e.PR)
+	}
 	switch {
 	case e.Err != nil:
 		s += e.Err.Error()
@@ -73,6 +76,8 @@ func (e *Error) Hint() string {
 		return "the token was refused: pass a valid github-token (default ${{ github.token }})"
 	case e.Status == http.StatusTooManyRequests || strings.Contains(strings.ToLower(e.Message), "rate limit"):
 		return "GitHub's API rate limit was hit: re-run the job later"
+	case e.Status == http.StatusForbidden && e.PR == 0:
+		return "give the job `permissions: contents: read`, or use a token that may read the repository"
 	case e.Status == http.StatusForbidden:
 		return "give the job `permissions: pull-requests: write`, or use a token that may comment"
 	case e.Status == http.StatusNotFound:
