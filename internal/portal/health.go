@@ -251,6 +251,19 @@ func reports(m map[string]metal.OsServiceImageDownloadHealthControllerDetails, s
 			Fresh: !d.Changed.Before(trigger) && (!had || d.Changed.After(prev)),
 		})
 	}
+	// A controller that reported before the trigger and is missing now has
+	// not answered: it must not drop out of "every controller".
+	for cid, prev := range baseline {
+		if _, ok := m[cid]; ok {
+			continue
+		}
+		site, ok := sites[cid]
+		if !ok {
+			site = Site{ControllerID: cid}
+		}
+		out = append(out, ControllerReport{ControllerID: cid, Site: site.String(), Summary: HealthUnknown,
+			Reason: "no longer in the portal's download health", Changed: prev})
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Site != out[j].Site {
 			return out[i].Site < out[j].Site

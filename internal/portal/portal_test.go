@@ -245,3 +245,31 @@ func TestRegisterChecksTheStoredFile(t *testing.T) {
 	require.Equal(t, "files[0].file_size", me.Field)
 	require.ErrorContains(t, err, `stores files[0].file_size "1001", the YAML says "1000"`)
 }
+
+// A controller that had a report before the trigger and then drops out of
+// DetailedDownloadHealth has not answered: the others' fresh OKs are not
+// success.
+func TestHealthVanishedControllerIsNotSuccess(t *testing.T) {
+	f := portaltest.New(t)
+	cs := f.Controllers()
+	cs[2].Delay = time.Hour // never answers within the test
+	f.SetControllers(cs...)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	reg, err := c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.NoError(t, err)
+	dropped := false
+	res, err := c.Health(t.Context(), reg.ID, portal.HealthOptions{Timeout: 500 * time.Millisecond, PollInterval: 20 * time.Millisecond,
+		OnChange: func(portal.ControllerReport) {
+			if !dropped { // after the baseline: the portal forgets the slow controller
+				dropped = true
+				f.SetControllers(cs[:2]...)
+			}
+		}})
+	var he *portal.HealthError
+	require.ErrorAs(t, err, &he, "two fresh OKs out of three controllers")
+	require.False(t, res.OK())
+	require.Len(t, he.NotOK, 1)
+	require.Equal(t, cs[2].ID, he.NotOK[0].ControllerID)
+	require.ErrorContains(t, err, "GVA1, West, CHE: no fresh report")
+}
