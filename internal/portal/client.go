@@ -2,6 +2,7 @@ package portal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -79,11 +80,14 @@ func (c *Client) call(ctx context.Context, op string, do func(ctx context.Contex
 			c.tokens.invalidate()
 			continue
 		}
-		return c.describe(op, resp, err)
+		return c.describe(op, resp, err, tok.Reveal())
 	}
 }
 
-func (c *Client) describe(op string, resp *http.Response, err error) error {
+// describe types the error of one request. tok is the bearer token sent: a
+// portal or proxy that echoes it (an "invalid token …" page) must not carry it
+// into a message.
+func (c *Client) describe(op string, resp *http.Response, err error, tok string) error {
 	if resp == nil {
 		if errors.Is(err, context.Canceled) {
 			return err
@@ -91,7 +95,7 @@ func (c *Client) describe(op string, resp *http.Response, err error) error {
 		return &TransportError{Op: op, Err: httpclient.Describe(err)}
 	}
 	if resp.StatusCode < 300 {
-		return &APIError{Op: op, Status: resp.StatusCode, Message: "unreadable answer: " + oneLine(err.Error())}
+		return &APIError{Op: op, Status: resp.StatusCode, Message: redact("unreadable answer: "+oneLine(err.Error()), tok)}
 	}
 	if resp.StatusCode == http.StatusUnauthorized && c.tokens.expired() {
 		return &TokenExpiredError{Op: op}
@@ -99,12 +103,29 @@ func (c *Client) describe(op string, resp *http.Response, err error) error {
 	e := &APIError{Op: op, Status: resp.StatusCode, Token: !c.tokens.renewable()}
 	var oe metal.GenericOpenAPIError
 	if errors.As(err, &oe) {
-		e.Message = oneLine(oe.Message())
+		e.Message = redact(oneLine(portalMessage(oe)), tok)
 		if len(e.Message) > 500 {
 			e.Message = e.Message[:500] + "…"
 		}
 	}
 	return e
+}
+
+// portalMessage is the "message" of the portal's error answer. The client
+// decodes the ErrorResponse only for the statuses the spec lists per
+// operation; for the others (403 of most operations, 409, 404 of some) its
+// Message is the raw body, so the JSON is read here.
+func portalMessage(oe metal.GenericOpenAPIError) string {
+	if _, ok := oe.Model().(metal.ErrorResponse); ok {
+		return oe.Message()
+	}
+	var er struct {
+		Message *string `json:"message"`
+	}
+	if json.Unmarshal(oe.Body(), &er) == nil && er.Message != nil {
+		return *er.Message
+	}
+	return oe.Message()
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

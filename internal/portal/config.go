@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/secret"
 )
@@ -131,8 +132,9 @@ func (c *Config) Validate() error {
 
 func checkHTTPS(raw string) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
-		return fmt.Errorf("%q: want an https:// URL", raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		// Redacted: a password in the URL must not reach the message.
+		return fmt.Errorf("%q: want an https:// URL without user:password, query or fragment", httpclient.Redact(raw))
 	}
 	return nil
 }

@@ -76,11 +76,11 @@ func TestFakeIsStrict(t *testing.T) {
 	})
 	t.Run("an unknown route fails the test", func(t *testing.T) {
 		do("GET", "/no-such-thing", "", "", auth)
-		require.Contains(t, rec.failures(), "unknown route")
+		require.Contains(t, rec.failures(), "fake portal: unknown route", "the failure says the fake found it")
 	})
 	t.Run("a body the spec does not allow fails the test", func(t *testing.T) {
 		rec.errs = nil
 		do("POST", "/services", "application/json", `{"name":"x"}`, auth)
-		require.Contains(t, rec.failures(), "violates the spec")
+		require.Contains(t, rec.failures(), "fake portal: POST /api/metal/rest/v1/services violates the spec")
 	})
 }
