@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 )
@@ -50,7 +51,7 @@ type Error struct {
 	hint string
 }
 
-func (e *Error) Error() string { return e.Kind.String() + ": " + e.Err.Error() }
+func (e *Error) Error() string { return e.Kind.String() + ": " + redactedMessage(e.Err) }
 
 // Unwrap returns the original error.
 func (e *Error) Unwrap() error { return e.Err }
@@ -75,7 +76,9 @@ const HintUnknownAuthority = "pass {ca-file} with the CA that signed the server 
 
 // Describe classifies a transport error (from http.Client.Do or a body read)
 // into an *[Error] with a hint. It returns nil for nil, and err unchanged when
-// it is already classified, a cancellation, or of no known kind.
+// it is already classified, a cancellation, or of no known kind, except that
+// a request URL's query, fragment and user information never stay in the
+// message (the original is still in the chain for errors.Is/As).
 func Describe(err error) error {
 	if err == nil {
 		return nil
@@ -83,14 +86,39 @@ func Describe(err error) error {
 	if _, ok := errAs[*Error](err); ok {
 		return err
 	}
-	if errors.Is(err, context.Canceled) {
-		return err
-	}
-	if k, h := classify(err); k != KindOther {
+	if k, h := classify(err); k != KindOther && !errors.Is(err, context.Canceled) {
 		return &Error{Kind: k, Err: err, hint: h}
+	}
+	if msg := redactedMessage(err); msg != err.Error() {
+		return &redactedError{msg: msg, err: err}
 	}
 	return err
 }
+
+// redactedMessage is err's message with the URL of a *url.Error in it
+// redacted (see [Redact]): net/http puts the whole request URL in its errors,
+// and a presigned or SAS URL's query is a credential.
+func redactedMessage(err error) string {
+	msg := err.Error()
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if r := Redact(ue.URL); r != ue.URL {
+			msg = strings.ReplaceAll(msg, strconv.Quote(ue.URL), strconv.Quote(r))
+			msg = strings.ReplaceAll(msg, ue.URL, r)
+		}
+	}
+	return msg
+}
+
+// redactedError is an error of no known kind whose message had a URL with a
+// query; it unwraps to the original, so errors.Is and errors.As still work.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
 
 // classify returns the kind of err and the fix (hint) for it.
 func classify(err error) (kind Kind, hint string) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,3 +211,41 @@ type timeoutErr struct{}
 func (timeoutErr) Error() string   { return "i/o timeout" }
 func (timeoutErr) Timeout() bool   { return true }
 func (timeoutErr) Temporary() bool { return true }
+
+// net/http puts the whole request URL in its errors; a presigned or SAS URL's
+// query is a credential, so no described error carries it, classified or not.
+func TestDescribeRedactsTheRequestURL(t *testing.T) {
+	const sig = "X-Amz-Signature=0123456789abcdef"
+	raw := "https://bucket.example.com/esxi.iso?X-Amz-Credential=AKIAEXAMPLE&" + sig
+	for name, inner := range map[string]error{
+		"timeout":  context.DeadlineExceeded,
+		"canceled": context.Canceled,
+		"other":    errors.New("malformed HTTP response"),
+	} {
+		t.Run(name, func(t *testing.T) {
+			orig := &url.Error{Op: "Get", URL: raw, Err: inner}
+			err := httpclient.Describe(orig)
+			require.NotContains(t, err.Error(), sig)
+			require.NotContains(t, err.Error(), "AKIAEXAMPLE")
+			require.Contains(t, err.Error(), `"https://bucket.example.com/esxi.iso?…"`)
+			require.ErrorIs(t, err, inner)
+			var ue *url.Error
+			require.ErrorAs(t, err, &ue, "the original stays in the chain")
+		})
+	}
+	// A real request too: the client's own error, through Describe.
+	c, err := httpclient.New(httpclient.Options{})
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	_, err = get(t, c, "https://user:pw-4711@"+addr+"/k?"+sig)
+	require.Error(t, err)
+	err = httpclient.Describe(err)
+	var he *httpclient.Error
+	require.ErrorAs(t, err, &he)
+	require.Equal(t, httpclient.KindRefused, he.Kind)
+	require.NotContains(t, err.Error(), sig)
+	require.NotContains(t, err.Error(), "pw-4711")
+}
