@@ -136,3 +136,39 @@ func TestConfigURLWithPasswordIsRedacted(t *testing.T) {
 	require.NotContains(t, err.Error(), "hunter2-pw")
 	require.NotContains(t, err.Error(), "iam-pw")
 }
+
+// A Terraform environment with both HPEGL_METAL_PROJECT_ID and
+// HPEGL_METAL_SPACE_NAME works as it does for HPE's provider: both headers
+// go on every request.
+func TestBothScopesSendBothHeaders(t *testing.T) {
+	var got []http.Header
+	ca := tlstest.NewCA(t, "header portal CA")
+	srv := tlstest.NewServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = append(got, r.Header.Clone())
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, "[]")
+	}))
+	cfg := portal.Config{RestURL: srv.URL + "/api/metal", ProjectID: "proj-1", SpaceName: "Default",
+		Token: secretOf("ready-token-0123456789"), CAFile: ca.WriteFile(t)}
+	require.NoError(t, cfg.Validate())
+	c, err := portal.New(cfg)
+	require.NoError(t, err)
+	id, err := c.Find(t.Context(), "ESXi", "8.0U3")
+	require.NoError(t, err)
+	require.Empty(t, id)
+	require.Len(t, got, 1)
+	require.Equal(t, "proj-1", got[0].Get("Project"))
+	require.Equal(t, "Default", got[0].Get("Space"))
+	require.Equal(t, "Bearer ready-token-0123456789", got[0].Get("Authorization"))
+
+	t.Run("space alone", func(t *testing.T) {
+		got = nil
+		cfg.ProjectID = ""
+		c, err := portal.New(cfg)
+		require.NoError(t, err)
+		_, err = c.Find(t.Context(), "ESXi", "8.0U3")
+		require.NoError(t, err)
+		require.Equal(t, "Default", got[0].Get("Space"))
+		require.Empty(t, got[0].Values("Project"))
+	})
+}

@@ -52,10 +52,12 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 	if mc.UserAgent == "" {
 		mc.UserAgent = httpclient.UserAgent()
 	}
-	// The scope header goes on every request, as HPE's Terraform provider sends it.
+	// The scope headers go on every request, each one that is set, as HPE's
+	// Terraform resources send them.
 	if cfg.ProjectID != "" {
 		mc.AddDefaultHeader("Project", cfg.ProjectID)
-	} else {
+	}
+	if cfg.SpaceName != "" {
 		mc.AddDefaultHeader("Space", cfg.SpaceName)
 	}
 	c.api = metal.NewAPIClient(mc)

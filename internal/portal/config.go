@@ -31,7 +31,7 @@ const DefaultRequestTimeout = 2 * time.Minute
 type Config struct {
 	RestURL   string // e.g. https://client.greenlake.hpe.com/api/metal; the API is RestURL + "/rest/v1"
 	ProjectID string // sent as "Project: <id>" (project scope)
-	SpaceName string // sent as "Space: <name>" (tenant/hoster scope)
+	SpaceName string // sent as "Space: <name>" (tenant/hoster scope); at least one of the two
 
 	// An API client's credentials; the token is fetched and renewed.
 	IAMURL     string // token URL is IAMURL + "/v1/token"
@@ -102,13 +102,11 @@ func (c *Config) Validate() error {
 	} else if err := checkHTTPS(c.RestURL); err != nil {
 		add(EnvRestURL+" ({metal-rest-url})", "%v", err)
 	}
-	switch {
-	case c.ProjectID == "" && c.SpaceName == "":
+	// Both may be set, as Terraform configurations of HPE's provider often
+	// have them: both headers are then sent, as its Metal resources do.
+	if c.ProjectID == "" && c.SpaceName == "" {
 		add(EnvProjectID+" or "+EnvSpaceName+" ({metal-project-id} or {metal-space-name})",
 			"not set: give the project ID (project scope) or the space name (tenant/hoster scope)")
-	case c.ProjectID != "" && c.SpaceName != "":
-		add(EnvProjectID+" and "+EnvSpaceName+" ({metal-project-id} and {metal-space-name})",
-			"both set: give one scope, the project ID or the space name")
 	}
 	if !c.clientCredentials() && c.Token.IsZero() {
 		var missing []string

@@ -167,8 +167,6 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		"nothing": {env: map[string]string{}, want: []string{"HPEGL_METAL_REST_URL (--metal-rest-url): not set",
 			"HPEGL_METAL_PROJECT_ID or HPEGL_METAL_SPACE_NAME", "HPEGL_IAM_SERVICE_URL, HPEGL_USER_ID, HPEGL_USER_SECRET: not set"}},
-		"both scopes": {env: map[string]string{"HPEGL_METAL_REST_URL": "https://p.example.com/api/metal", "HPEGL_METAL_PROJECT_ID": "p",
-			"HPEGL_METAL_SPACE_NAME": "s", "HPEGL_IAM_TOKEN": "t"}, want: []string{"both set"}},
 		"http URL": {env: map[string]string{"HPEGL_METAL_REST_URL": "http://p.example.com", "HPEGL_METAL_PROJECT_ID": "p",
 			"HPEGL_IAM_TOKEN": "t"}, want: []string{"want an https:// URL"}},
 		"secret missing": {env: map[string]string{"HPEGL_METAL_REST_URL": "https://p.example.com/api/metal", "HPEGL_METAL_PROJECT_ID": "p",
