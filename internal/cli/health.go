@@ -121,8 +121,11 @@ func healthTable(w io.Writer, rows []watch.HealthRow) error {
 			if reason == "" {
 				reason = "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.Label, cr.Site, cr.ControllerID, cr.Verdict(),
-				cr.Changed.UTC().Format(time.RFC3339), reason)
+			reported := "-" // a controller that never reported
+			if !cr.Changed.IsZero() {
+				reported = cr.Changed.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", row.Label, cr.Site, cr.ControllerID, cr.Verdict(), reported, reason)
 		}
 	}
 	return tw.Flush()

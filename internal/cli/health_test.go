@@ -189,3 +189,14 @@ func TestHealthUnregisteredYAML(t *testing.T) {
 	require.Contains(t, errOut, "register it first")
 	require.Zero(t, f.Calls("Service_updatehealth"))
 }
+
+// A site whose controller never reported is a row of its own, with no report
+// time, and fails the check.
+func TestHealthControllerThatNeverReported(t *testing.T) {
+	f, p, _ := registered(t, portaltest.Controller{DataCenter: "FTC1", Region: "Central", Country: "USA", Summary: "OK"})
+	f.SetControllers(append(f.Controllers(), portaltest.Controller{DataCenter: "NEW1", Region: "North", Country: "SWE", Silent: true})...)
+	code, out, errOut := health(t, f, nil, "--timeout", "300ms", p)
+	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", out, errOut)
+	require.Regexp(t, `NEW1, North, SWE\s+\S+\s+no fresh report\s+-\s+no download health report from this site's controller`, out)
+	require.Contains(t, errOut, "download health not OK at 1 controller(s): NEW1, North, SWE: no fresh report")
+}

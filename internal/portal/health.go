@@ -141,7 +141,9 @@ func (e *HealthError) Hint() string {
 
 // Health triggers a download-health check of the service and waits until
 // every controller has reported after the trigger, with none Unknown, or
-// until the timeout. Reports older than the trigger are never taken as an
+// until the timeout. Every controller is each one in the service's
+// DetailedDownloadHealth before or after the trigger, and each one serving a
+// site of GET /available-resources. Reports older than the trigger are never taken as an
 // answer. It returns the result and, when not every controller reported OK, a
 // *[HealthError] (with the result still set).
 //
@@ -263,6 +265,18 @@ func reports(m map[string]metal.OsServiceImageDownloadHealthControllerDetails, s
 		}
 		out = append(out, ControllerReport{ControllerID: cid, Site: site.String(), Summary: HealthUnknown,
 			Reason: "no longer in the portal's download health", Changed: prev})
+	}
+	// A controller of the project's sites that has never reported is not
+	// left out either: "every controller" means every one that serves it.
+	for cid, site := range sites {
+		if _, ok := m[cid]; ok {
+			continue
+		}
+		if _, ok := baseline[cid]; ok {
+			continue
+		}
+		out = append(out, ControllerReport{ControllerID: cid, Site: site.String(), Summary: HealthUnknown,
+			Reason: "no download health report from this site's controller"})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Site != out[j].Site {

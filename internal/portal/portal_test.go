@@ -271,3 +271,25 @@ func TestHealthVanishedControllerIsNotSuccess(t *testing.T) {
 	require.Equal(t, cs[2].ID, he.NotOK[0].ControllerID)
 	require.ErrorContains(t, err, "GVA1, West, CHE: no fresh report")
 }
+
+// A controller of one of the project's sites that never reports (no entry in
+// DetailedDownloadHealth, before or after the trigger) is not left out of
+// "every controller".
+func TestHealthSilentNewControllerIsNotSuccess(t *testing.T) {
+	f := portaltest.New(t)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	reg, err := c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.NoError(t, err)
+	// A site added after the service was registered, whose controller stays silent.
+	f.SetControllers(append(f.Controllers(), portaltest.Controller{DataCenter: "NEW1", Region: "North", Country: "SWE", Silent: true})...)
+	res, err := c.Health(t.Context(), reg.ID, portal.HealthOptions{Timeout: 300 * time.Millisecond, PollInterval: 20 * time.Millisecond})
+	var he *portal.HealthError
+	require.ErrorAs(t, err, &he, "three fresh OKs out of four controllers")
+	require.False(t, res.OK())
+	require.Len(t, res.Controllers, 4)
+	require.Len(t, he.NotOK, 1)
+	require.Equal(t, "NEW1, North, SWE", he.NotOK[0].Site)
+	require.True(t, he.NotOK[0].Changed.IsZero())
+	require.ErrorContains(t, err, "NEW1, North, SWE: no fresh report")
+}
