@@ -1,9 +1,11 @@
 package portaltest_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"strings"
@@ -77,6 +79,18 @@ func TestFakeIsStrict(t *testing.T) {
 	t.Run("an unknown route fails the test", func(t *testing.T) {
 		do("GET", "/no-such-thing", "", "", auth)
 		require.Contains(t, rec.failures(), "fake portal: unknown route", "the failure says the fake found it")
+	})
+	t.Run("an upload whose part is not named fileName fails the test", func(t *testing.T) {
+		rec.errs = nil
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		part, err := mw.CreateFormFile("file", "esxi.yml")
+		require.NoError(t, err)
+		_, _ = part.Write([]byte("name: x\n"))
+		require.NoError(t, mw.Close())
+		do("POST", "/services", mw.FormDataContentType(), body.String(), auth)
+		require.Contains(t, rec.failures(), "fake portal: POST /api/metal/rest/v1/services violates the spec")
+		require.Contains(t, rec.failures(), "part file: undefined", "the spec knows only the part fileName")
 	})
 	t.Run("a body the spec does not allow fails the test", func(t *testing.T) {
 		rec.errs = nil
