@@ -3,6 +3,7 @@ package portal_test
 import (
 	"io"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -98,10 +99,11 @@ func TestEchoedTokenIsRedacted(t *testing.T) {
 // An IAM endpoint that echoes the client secret (in error_description, or in a
 // body that is not OAuth2 JSON) never brings it into the error.
 func TestIAMEchoOfTheSecretIsRedacted(t *testing.T) {
-	const secret = "distinctive-Secret-4711"
+	const secret = "distinctive+Secret/4711="
 	for name, body := range map[string]struct{ ct, body string }{
 		"oauth2 json": {"application/json", `{"error":"invalid_request","error_description":"client_secret ` + secret + ` is malformed"}`},
 		"html page":   {"text/html", "<html>refused client_secret=" + secret + "</html>"},
+		"echoed form": {"application/json", `{"error":"invalid_request","error_description":"bad form: client_secret=` + url.QueryEscape(secret) + `&scope=hpe-tenant"}`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			ca := tlstest.NewCA(t, "echoing IAM CA")
@@ -120,6 +122,7 @@ func TestIAMEchoOfTheSecretIsRedacted(t *testing.T) {
 			require.ErrorAs(t, err, &ie)
 			require.Contains(t, err.Error(), iam.URL+"/v1/token")
 			require.NotContains(t, err.Error(), secret)
+			require.NotContains(t, err.Error(), url.QueryEscape(secret))
 			require.NotContains(t, ie.Hint(), secret)
 		})
 	}

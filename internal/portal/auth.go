@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +90,8 @@ func (t *tokens) expired() bool {
 func (t *tokens) describe(op string, err error) error {
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		e := &IAMError{URL: httpclient.Redact(t.cc.TokenURL), Code: re.ErrorCode, Description: redact(re.ErrorDescription, t.cc.ClientSecret)}
+		e := &IAMError{URL: httpclient.Redact(t.cc.TokenURL), Code: redact(re.ErrorCode, t.cc.ClientSecret),
+			Description: redact(re.ErrorDescription, t.cc.ClientSecret)}
 		if re.Response != nil {
 			e.Status = re.Response.StatusCode
 		}
@@ -98,12 +100,16 @@ func (t *tokens) describe(op string, err error) error {
 	return &TransportError{Op: "get a token from " + httpclient.Redact(t.cc.TokenURL) + " for " + op, Err: httpclient.Describe(err)}
 }
 
-// redact removes a secret from text another party sent back.
+// redact removes a secret from text another party sent back: as it is
+// (without surrounding white space, which an echo may drop) and URL-encoded,
+// as a form body echoed back carries it.
 func redact(s, secretValue string) string {
-	if secretValue == "" {
+	v := strings.TrimSpace(secretValue)
+	if v == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, secretValue, "***")
+	s = strings.ReplaceAll(s, v, secret.Redacted)
+	return strings.ReplaceAll(s, url.QueryEscape(v), secret.Redacted)
 }
 
 // jwtExpiry reads the "exp" claim of a JWT without checking its signature (the
