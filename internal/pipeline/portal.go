@@ -96,8 +96,10 @@ func (o *Options) ValidatePortal() error {
 // PortalConfig reads the portal settings both surfaces share: the HPEGL_*
 // environment (the names of HPE's Terraform provider), with the option values
 // metal-rest-url, metal-project-id and metal-space-name over it (a flag or
-// input wins over its variable, and one that names a scope drops the
-// environment's other scope), ca-file, and the User-Agent of this version.
+// input wins over its variable; the scope flags or inputs given define the
+// scope whole, so one of them drops the environment's other scope: a space
+// name given alone means tenant/hoster scope, without the environment's
+// project), ca-file, and the User-Agent of this version.
 // Credentials come only from the environment. It checks nothing: see
 // portal.Config.Validate.
 func PortalConfig(v option.Values, getenv func(string) string) portal.Config {
@@ -108,7 +110,7 @@ func PortalConfig(v option.Values, getenv func(string) string) portal.Config {
 	project, space := strings.TrimSpace(v["metal-project-id"]), strings.TrimSpace(v["metal-space-name"])
 	switch {
 	case project != "" && space != "":
-		c.ProjectID, c.SpaceName = project, space // Validate says: give one
+		c.ProjectID, c.SpaceName = project, space // both headers are sent
 	case project != "":
 		c.ProjectID, c.SpaceName = project, ""
 	case space != "":
