@@ -234,3 +234,35 @@ func TestBuildWithAReadyTokenMasksIt(t *testing.T) {
 	require.Equal(t, 1, strings.Count(res.stdout, tok), "only in its mask")
 	require.Contains(t, res.stdout, "• checking download health at every on-prem controller: skipped (no health)")
 }
+
+// The inputs metal-rest-url and metal-space-name stand in for their
+// variables (the step's env then holds only the credentials), and a client
+// secret the IAM endpoint refuses fails the step naming the endpoint, with
+// the secret masked and found nowhere else.
+func TestRegisterWithPortalInputsAndAWrongSecret(t *testing.T) {
+	f := portaltest.New(t)
+	r := buildRunner(t)
+	withPortal(r, f)
+	delete(r.env, "HPEGL_METAL_REST_URL")
+	delete(r.env, "HPEGL_METAL_PROJECT_ID")
+	r.input("register", "true").input("metal-rest-url", f.RestURL).input("metal-space-name", f.SpaceName)
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+	require.Equal(t, f.ServiceIDs()[0], res.outputs["service-id"])
+
+	t.Run("wrong secret", func(t *testing.T) {
+		r := buildRunner(t)
+		withPortal(r, f)
+		wrong := "wrong-" + f.Secret
+		r.env["HPEGL_USER_SECRET"] = wrong
+		r.secrets = append(r.secrets, wrong)
+		r.input("register", "true")
+		res := r.run()
+		require.Equal(t, 1, res.code, res)
+		require.Contains(t, res.stdout, "::add-mask::"+wrong+"\n")
+		errs := res.annotations("error")
+		require.NotEmpty(t, errs)
+		require.Contains(t, errs[0].msg, "IAM endpoint "+f.IAMURL+"/v1/token refused the API client id/secret")
+		require.NotContains(t, res.outputs, "service-id")
+	})
+}
