@@ -175,3 +175,33 @@ func TestBothScopesSendBothHeaders(t *testing.T) {
 		require.Empty(t, got[0].Values("Project"))
 	})
 }
+
+// A portal certificate from a CA not trusted (no --ca-file) points at
+// --ca-file, as an IAM one does; an IAM endpoint that never answers is a
+// timeout naming it.
+func TestPortalTLSAndIAMTimeout(t *testing.T) {
+	f := portaltest.New(t)
+	cfg := config(f)
+	cfg.CAFile = ""
+	cfg.UserSecret = secretOf("")
+	cfg.Token = secretOf(f.IssueToken(time.Hour))
+	c, err := portal.New(cfg)
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	var te *portal.TransportError
+	require.ErrorAs(t, err, &te)
+	require.ErrorContains(t, err, "portal: list services: TLS: server certificate signed by an unknown authority")
+	require.Equal(t, portal.HintCAFile, te.Hint())
+
+	ca := tlstest.NewCA(t, "silent IAM CA")
+	iam := tlstest.NewServer(t, ca, http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	c, err = portal.New(portal.Config{RestURL: "https://portal.invalid/api/metal", ProjectID: "p", IAMURL: iam.URL, UserID: "id",
+		UserSecret: secretOf("iam-secret-0815"), CAFile: ca.WriteFile(t), RequestTimeout: 200 * time.Millisecond})
+	require.NoError(t, err)
+	_, err = c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.ErrorAs(t, err, &te)
+	require.ErrorContains(t, err, "get a token from "+iam.URL+"/v1/token for list services")
+	require.ErrorContains(t, err, "timed out")
+	require.Contains(t, te.Hint(), "did not answer in time")
+	require.NotContains(t, err.Error(), "iam-secret-0815")
+}
