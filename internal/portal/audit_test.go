@@ -1,6 +1,8 @@
 package portal_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -204,4 +206,18 @@ func TestPortalTLSAndIAMTimeout(t *testing.T) {
 	require.ErrorContains(t, err, "timed out")
 	require.Contains(t, te.Hint(), "did not answer in time")
 	require.NotContains(t, err.Error(), "iam-secret-0815")
+}
+
+// No formatting of a Config or a Client shows the secret or the token.
+func TestConfigAndClientFormatWithoutSecrets(t *testing.T) {
+	cfg := portal.Config{RestURL: "https://portal.example.com/api/metal", ProjectID: "p", IAMURL: "https://iam.example.com",
+		UserID: "id", UserSecret: secretOf("fmt-secret-0815"), Token: secretOf("fmt-token-4711")}
+	c, err := portal.New(cfg)
+	require.NoError(t, err)
+	j, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v %s", cfg, cfg, cfg, cfg), fmt.Sprintf("%v %+v %#v", c, c, c), string(j)} {
+		require.NotContains(t, s, "fmt-secret-0815")
+		require.NotContains(t, s, "fmt-token-4711")
+	}
 }
