@@ -200,9 +200,7 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 		}
 		svc, err := c.service(ctx, id)
 		if err != nil {
-			var te *TransportError
-			var ae *APIError
-			if (errors.As(err, &te) && te.Transient()) || (errors.As(err, &ae) && (ae.Status >= 500 || ae.Status == http.StatusTooManyRequests)) {
+			if transient(err) {
 				problem(err)
 				continue
 			}
@@ -238,6 +236,18 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 		he.NotOK = nil
 	}
 	return res, he
+}
+
+// transient reports whether a failed poll may succeed next time: no answer
+// for now, or a portal or IAM endpoint that is down or busy (a token renewed
+// during a long wait can meet an IAM outage).
+func transient(err error) bool {
+	var te *TransportError
+	var ae *APIError
+	var ie *IAMError
+	busy := func(status int) bool { return status >= 500 || status == http.StatusTooManyRequests }
+	return (errors.As(err, &te) && te.Transient()) || (errors.As(err, &ae) && busy(ae.Status)) ||
+		(errors.As(err, &ie) && busy(ie.Status))
 }
 
 func reports(m map[string]metal.OsServiceImageDownloadHealthControllerDetails, sites map[string]Site, trigger time.Time, baseline map[string]time.Time) []ControllerReport {

@@ -293,3 +293,33 @@ func TestHealthSilentNewControllerIsNotSuccess(t *testing.T) {
 	require.True(t, he.NotOK[0].Changed.IsZero())
 	require.ErrorContains(t, err, "NEW1, North, SWE: no fresh report")
 }
+
+// The IAM endpoint down for a moment while a token is renewed during the
+// wait does not end it: the next poll renews the token and goes on.
+func TestHealthSurvivesAnIAMOutageDuringRenewal(t *testing.T) {
+	f := portaltest.New(t)
+	cs := f.Controllers()
+	cs[0].Delay = 500 * time.Millisecond
+	f.SetControllers(cs...)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	reg, err := c.Register(t.Context(), writeYAML(t, t.TempDir(), "8.0U3", 1000))
+	require.NoError(t, err)
+	issued := f.TokensIssued()
+	var problems []error
+	once := false
+	res, err := c.Health(t.Context(), reg.ID, portal.HealthOptions{Timeout: 10 * time.Second, PollInterval: 20 * time.Millisecond,
+		OnChange: func(portal.ControllerReport) {
+			if !once {
+				once = true
+				f.FailNextToken(http.StatusServiceUnavailable)
+				f.ExpireTokens() // the portal refuses the token; its renewal meets the outage
+			}
+		},
+		OnProblem: func(err error) { problems = append(problems, err) }})
+	require.NoError(t, err)
+	require.True(t, res.OK())
+	require.Len(t, problems, 1)
+	require.ErrorContains(t, problems[0], "503")
+	require.Greater(t, f.TokensIssued(), issued, "renewed after the outage")
+}

@@ -72,6 +72,7 @@ type Fake struct {
 	controllers   []Controller
 	forbidden     map[string]bool
 	failNext      map[string]failure
+	failToken     int            // status of the next token request's answer; 0 = answer normally
 	calls         map[string]int // operationId → count (after validation)
 	sizeSkew      int64          // added to every stored file_size (a portal that mangles the YAML)
 	spec          *openapi3.T
@@ -202,6 +203,14 @@ func (f *Fake) FailNext(operationID string, status int, message string) {
 	f.mu.Unlock()
 }
 
+// FailNextToken makes the IAM endpoint answer the next token request with
+// status (an IAM outage: 503, for example).
+func (f *Fake) FailNextToken(status int) {
+	f.mu.Lock()
+	f.failToken = status
+	f.mu.Unlock()
+}
+
 // SkewStoredSize makes the portal store every file_size off by delta, so
 // tests can check that register compares what was stored with what was sent.
 func (f *Fake) SkewStoredSize(delta int64) {
@@ -282,6 +291,15 @@ func (f *Fake) serveIAM(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
+	f.mu.Lock()
+	fail := f.failToken
+	f.failToken = 0
+	f.mu.Unlock()
+	if fail != 0 {
+		w.WriteHeader(fail)
+		_, _ = io.WriteString(w, `{"error":"temporarily_unavailable","error_description":"fake IAM: failure set by the test"}`)
+		return
+	}
 	if r.PostForm.Get("client_id") != f.ClientID || r.PostForm.Get("client_secret") != f.Secret {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = io.WriteString(w, `{"error":"invalid_client","error_description":"client authentication failed"}`)
