@@ -1,16 +1,20 @@
 package portal_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal/portaltest"
@@ -220,4 +224,46 @@ func TestConfigAndClientFormatWithoutSecrets(t *testing.T) {
 		require.NotContains(t, s, "fmt-secret-0815")
 		require.NotContains(t, s, "fmt-token-4711")
 	}
+}
+
+// Two portal services with the YAML's svc_flavor and svc_ver: register
+// cannot tell which to update, names both and uploads nothing.
+func TestRegisterAmbiguous(t *testing.T) {
+	f := portaltest.New(t)
+	c, err := portal.New(config(f))
+	require.NoError(t, err)
+	p := writeYAML(t, t.TempDir(), "8.0U3", 1000)
+	first, err := c.Register(t.Context(), p)
+	require.NoError(t, err)
+
+	// A second service with the same flavor and version, made outside esxi-byoi.
+	y, err := os.ReadFile(p)
+	require.NoError(t, err)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("fileName", "dup.yml")
+	require.NoError(t, err)
+	_, _ = part.Write(y)
+	require.NoError(t, mw.Close())
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.RestURL+"/rest/v1/services", &body)
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+f.IssueToken(time.Hour))
+	req.Header.Set("Project", f.ProjectID)
+	hc, err := httpclient.New(httpclient.Options{CAFile: f.CAFile})
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusCreated, resp.StatusCode)
+	ids := f.ServiceIDs()
+	require.Len(t, ids, 2)
+
+	_, err = c.Register(t.Context(), p)
+	var ae *portal.AmbiguousError
+	require.ErrorAs(t, err, &ae)
+	require.ElementsMatch(t, ids, ae.IDs)
+	require.Contains(t, ae.IDs, first.ID)
+	require.ErrorContains(t, err, `2 services have svc_flavor "ESXi"`)
+	require.Equal(t, 0, f.Calls("Service_update"), "nothing uploaded")
 }
