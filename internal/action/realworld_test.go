@@ -27,7 +27,9 @@ func readRealPR(t *testing.T, file string) realPR {
 	b, err := os.ReadFile(file)
 	require.NoError(t, err)
 	var p struct {
-		Repository  struct{ FullName string `json:"full_name"` }
+		Repository struct {
+			FullName string `json:"full_name"`
+		}
 		PullRequest struct {
 			Number int
 			Base   struct{ SHA string }
