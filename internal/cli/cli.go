@@ -44,14 +44,13 @@ type UsageError struct {
 	Err error
 }
 
+// Error is Msg when set (usagef formats the cause into it already), else
+// the cause's own message.
 func (e *UsageError) Error() string {
-	switch {
-	case e.Err == nil:
+	if e.Msg != "" || e.Err == nil {
 		return e.Msg
-	case e.Msg == "":
-		return e.Err.Error()
 	}
-	return e.Msg + ": " + e.Err.Error()
+	return e.Err.Error()
 }
 
 // Unwrap returns the cause.

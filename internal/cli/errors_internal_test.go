@@ -96,6 +96,9 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 		"unreachable source": {pw, build("-i", "https://127.0.0.1:1/VMware.iso"), func(t *testing.T, err error) {
 			require.ErrorAs(t, err, new(*httpclient.Error))
 		}, ExitError, "(fix: nothing listens there"},
+		"unknown flag, said once": {nil, []string{"publish", "--bogus", "x.iso"}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "error: flag provided but not defined: -bogus\nusage: esxi-byoi publish "},
 		"bad flag value": {nil, []string{"publish", "--s3-bucket", "b", "--s3-region", "r", "-x", "maybe", "x.iso"}, asOption("skip-verify"), ExitUsage,
 			`error: -x/--skip-test: "maybe" is not true or false (fix: write true or false)`},
 	} {
