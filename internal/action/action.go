@@ -101,8 +101,9 @@ func report(h Host, err error) int {
 		}
 		return ExitBug
 	}
+	ws := h.Getenv("GITHUB_WORKSPACE")
 	for _, e := range splitJoined(err) {
-		a := Annotation{Level: "error", Msg: option.Action.Message(e)}
+		a := Annotation{Level: "error", Msg: inWorkspace(ws, option.Action.Message(e))}
 		var ie *InputError
 		if errors.As(e, &ie) {
 			a.Title = "input " + ie.Input
@@ -110,7 +111,7 @@ func report(h Host, err error) int {
 			a.Title = "input " + oe.Option
 		}
 		if hint := pipeline.Hint(e); hint != "" {
-			a.Msg += " (fix: " + option.Action.Expand(hint) + ")"
+			a.Msg += " (fix: " + inWorkspace(ws, option.Action.Expand(hint)) + ")"
 		}
 		h.Annotate(a)
 	}

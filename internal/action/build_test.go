@@ -123,6 +123,9 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			"input public-url-prefix: give image-url-prefix or public-url-prefix, not both"},
 		"plain http ISO": {map[string]string{"iso": "http://media.example.com/esxi.iso"}, "plain http is not accepted (fix: use https://, or s3://bucket/key)"},
 		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
+		// paths as the user wrote them, not under the container's workspace
+		"missing kickstart": {map[string]string{"kickstart": "ks/none.cfg"}, "input kickstart: open ks/none.cfg: no such file or directory (fix: check the path)"},
+		"missing hosts":     {map[string]string{"hosts": "ks/nohosts"}, "input hosts: stat ks/nohosts: no such file or directory (fix: check the path)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := buildRunner(t)
@@ -132,6 +135,7 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			res := r.run()
 			require.Equal(t, action.ExitFailure, res.code, res)
 			require.True(t, hasAnnotation(res, "error", tc.want), res)
+			require.NotContains(t, res.stdout, r.workspace+"/", "a path under the container's workspace")
 			ents, _ := os.ReadDir(filepath.Join(r.workspace, "esxi-byoi-out"))
 			require.Empty(t, ents, "a failed build leaves no file behind")
 		})
