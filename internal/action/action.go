@@ -161,6 +161,12 @@ func newJob(h Host, in inputs) (*job, error) {
 	mode := in.oneOf("mode", []string{"auto", "build", "preview", "watch"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
 	retentionDays(in, &errs)
+	given := option.Values(in)
+	for _, o := range option.Inputs() {
+		if err := given.Check(o.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
 		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
 			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})

@@ -123,6 +123,8 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			"input public-url-prefix: give image-url-prefix or public-url-prefix, not both"},
 		"plain http ISO": {map[string]string{"iso": "http://media.example.com/esxi.iso"}, "plain http is not accepted (fix: use https://, or s3://bucket/key)"},
 		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
+		// a malformed value is refused even where no stage reads it, as the CLI's flag refuses it
+		"duration without health": {map[string]string{"health-timeout": "soon"}, `input health-timeout: "soon": want a duration above 0 such as 30m or 15s (fix: write a duration with its unit`},
 		// paths as the user wrote them, not under the container's workspace
 		"missing kickstart": {map[string]string{"kickstart": "ks/none.cfg"}, "input kickstart: open ks/none.cfg: no such file or directory (fix: check the path)"},
 		"missing hosts":     {map[string]string{"hosts": "ks/nohosts"}, "input hosts: stat ks/nohosts: no such file or directory (fix: check the path)"},
