@@ -125,6 +125,9 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
 		// a malformed value is refused even where no stage reads it, as the CLI's flag refuses it
 		"duration without health": {map[string]string{"health-timeout": "soon"}, `input health-timeout: "soon": want a duration above 0 such as 30m or 15s (fix: write a duration with its unit`},
+		// the edit's own input, not the kernelopt it edits, and no flag text
+		"kernelopt-add token": {map[string]string{"kernelopt-add": "allowLegacyCPU=true\n=c"}, `input kernelopt-add: bootcfg: kernelopt add "=c": has an empty key (fix: give kernelopt tokens as KEY=VALUE`},
+		"kernelopt-remove ks": {map[string]string{"kernelopt-remove": "ks"}, `input kernelopt-remove: gives kernelopt="gdbPort=none logPort=none tty2Port=com2": kernelopt has no ks=cdrom:/KS.CFG (fix: keep ks=cdrom:/KS.CFG: the portal serves the rendered kickstart as /KS.CFG on the virtual CD, and without it the installer waits for a person (or give the whole value with kernelopt if you really mean it))`},
 		// paths as the user wrote them, not under the container's workspace
 		"missing kickstart": {map[string]string{"kickstart": "ks/none.cfg"}, "input kickstart: open ks/none.cfg: no such file or directory (fix: check the path)"},
 		"missing hosts":     {map[string]string{"hosts": "ks/nohosts"}, "input hosts: stat ks/nohosts: no such file or directory (fix: check the path)"},
@@ -138,6 +141,9 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			require.Equal(t, action.ExitFailure, res.code, res)
 			require.True(t, hasAnnotation(res, "error", tc.want), res)
 			require.NotContains(t, res.stdout, r.workspace+"/", "a path under the container's workspace")
+			for _, a := range res.annotations("error") {
+				require.NotRegexp(t, `(^|[\s(/"'])--?[a-z]`, a.msg, "CLI flag text in an action message")
+			}
 			ents, _ := os.ReadDir(filepath.Join(r.workspace, "esxi-byoi-out"))
 			require.Empty(t, ents, "a failed build leaves no file behind")
 		})

@@ -13,8 +13,10 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
@@ -106,9 +108,39 @@ func (o *Options) Validate() error {
 	if err := source.Check(o.Input); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, o.Kernelopt.CheckBuild())
+	errs = append(errs, checkKernelopt(o.Kernelopt))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
+}
+
+// checkKernelopt is remaster's CheckBuild with the option that caused the
+// problem named (kernelopt, kernelopt-add or kernelopt-remove), so that each
+// surface spells it, and the portal's reason as the fix.
+func checkKernelopt(e remaster.KerneloptEdit) error {
+	err := e.CheckBuild()
+	var te *bootcfg.TokenError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		name := map[string]string{"add": "kernelopt-add", "remove": "kernelopt-remove"}[te.Op]
+		if name == "" {
+			name = "kernelopt"
+		}
+		return &option.Error{Option: name, Err: te}
+	case errors.Is(err, remaster.ErrNoPortalKickstart):
+		name := "kernelopt-add" // a ks=… token replaced the portal's
+		for _, k := range e.Remove {
+			if strings.EqualFold(k, "ks") {
+				name = "kernelopt-remove"
+			}
+		}
+		v, _ := e.Value()
+		return &option.Error{Option: name, Msg: fmt.Sprintf("gives kernelopt=%q", v), Err: remaster.ErrNoPortalKickstart,
+			Fix: "keep " + remaster.PortalKickstart + ": the portal serves the rendered kickstart as " + remaster.KickstartPath +
+				" on the virtual CD, and without it the installer waits for a person (or give the whole value with {kernelopt} if you really mean it)"}
+	}
+	return err
 }
 
 // ValidatePublish checks the options of `esxi-byoi publish ISO`: Output is
