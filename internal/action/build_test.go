@@ -130,6 +130,7 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 		"kernelopt-remove ks": {map[string]string{"kernelopt-remove": "ks"}, `input kernelopt-remove: gives kernelopt="gdbPort=none logPort=none tty2Port=com2": kernelopt has no ks=cdrom:/KS.CFG (fix: keep ks=cdrom:/KS.CFG: the portal serves the rendered kickstart as /KS.CFG on the virtual CD, and without it the installer waits for a person (or give the whole value with kernelopt if you really mean it))`},
 		// paths as the user wrote them, not under the container's workspace
 		"missing kickstart": {map[string]string{"kickstart": "ks/none.cfg"}, "input kickstart: open ks/none.cfg: no such file or directory (fix: check the path)"},
+		"missing CA file":   {map[string]string{"ca-file": "certs/none.pem"}, "input ca-file: CA file certs/none.pem: open certs/none.pem: no such file or directory (fix: pass a readable PEM file"},
 		"missing hosts":     {map[string]string{"hosts": "ks/nohosts"}, "input hosts: stat ks/nohosts: no such file or directory (fix: check the path)"},
 	} {
 		t.Run(name, func(t *testing.T) {

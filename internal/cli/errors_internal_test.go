@@ -139,10 +139,16 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 			require.ErrorAs(t, err, &he)
 			require.Equal(t, http.StatusNotFound, he.StatusCode)
 		}, ExitError, "(fix: wrong key or not uploaded yet"},
-		"unreadable CA file": {pw, append(verifyBuild("/missing")[:len(verifyBuild("/missing"))-2], "--ca-file", filepath.Join(dir, "none.pem")), func(t *testing.T, err error) {
+		"unreadable CA file, found before the remaster": {pw, append(build("-i", sampleISO), "--ca-file", filepath.Join(dir, "none.pem")), func(t *testing.T, err error) {
+			asOption("ca-file")(t, err)
 			require.ErrorAs(t, err, new(*httpclient.CAFileError))
 			require.ErrorIs(t, err, fs.ErrNotExist)
-		}, ExitError, "(fix: pass a readable PEM file"},
+			require.NoFileExists(t, filepath.Join(dir, "o.iso"))
+		}, ExitUsage, "error: --ca-file: CA file " + filepath.Join(dir, "none.pem") + ": open "},
+		"CA file without a certificate": {nil, []string{"publish", "--publish-dir", dir, "--public-url-prefix", "https://h/x", "--ca-file", lintKS, sampleISO}, func(t *testing.T, err error) {
+			asOption("ca-file")(t, err)
+			require.ErrorAs(t, err, new(*httpclient.CAFileError))
+		}, ExitUsage, "no PEM certificate found (fix: pass a readable PEM file"},
 		"unknown flag, said once": {nil, []string{"publish", "--bogus", "x.iso"}, func(t *testing.T, err error) {
 			require.ErrorAs(t, err, new(*UsageError))
 		}, ExitUsage, "error: flag provided but not defined: -bogus\nusage: esxi-byoi publish "},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
@@ -109,8 +110,22 @@ func (o *Options) Validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, checkKernelopt(o.Kernelopt))
+	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
+}
+
+// checkCAFile reads the CA file before anything runs: the stages that
+// trust it (the ISO download, the S3 endpoint, the verification) come after
+// the remaster, too late to find a typo in its name.
+func checkCAFile(file string) error {
+	if file == "" {
+		return nil
+	}
+	if _, err := httpclient.TLSConfig(httpclient.Options{CAFile: file}); err != nil {
+		return &option.Error{Option: "ca-file", Err: err}
+	}
+	return nil
 }
 
 // checkKernelopt is remaster's CheckBuild with the option that caused the
@@ -153,6 +168,7 @@ func (o *Options) ValidatePublish() error {
 	if o.S3Bucket == "" && o.PublishDir == "" {
 		errs = append(errs, &option.Error{Option: "s3-bucket", Msg: "required (or {publish-dir})"})
 	}
+	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
 }
