@@ -10,7 +10,8 @@
 // password's hash is masked as soon as it exists); run; write outputs,
 // summary, comment and artifact. Nothing under Main exits the process.
 //
-// Build mode is pipeline.Build (fetch a remote ISO → remaster → publish →
+// Build mode is pipeline.Build (lint the kickstart against the hosts →
+// check the publish destination → fetch a remote ISO → remaster → publish →
 // service YAML → verify → register → health, the last two when asked), plus
 // the delivery of outputs, summary, comment and artifact.
 // Watch mode (for a schedule) verifies every service YAML under the
