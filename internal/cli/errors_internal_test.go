@@ -149,6 +149,11 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 			asOption("ca-file")(t, err)
 			require.ErrorAs(t, err, new(*httpclient.CAFileError))
 		}, ExitUsage, "no PEM certificate found (fix: pass a readable PEM file"},
+		"build output that is the input, found before any work": {pw, []string{"build", "-i", sampleISO, "-o", sampleISO, "-s", filepath.Join(dir, "same.yml"), "-p", "https://h/esxi", "-x", "true"}, func(t *testing.T, err error) {
+			asOption("output")(t, err)
+			require.ErrorIs(t, err, remaster.ErrSameFile)
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "error: -o/--output: " + sampleISO + ": output is the input file (fix: write the output to a new file name; the input is never modified)\nusage:"},
 		"unknown flag, said once": {nil, []string{"publish", "--bogus", "x.iso"}, func(t *testing.T, err error) {
 			require.ErrorAs(t, err, new(*UsageError))
 		}, ExitUsage, "error: flag provided but not defined: -bogus\nusage: esxi-byoi publish "},
