@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -202,13 +203,30 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 // newFlags returns a FlagSet that reports errors as *UsageError instead of exiting.
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(&flagOutput{w: env.Stderr})
 	return fs
 }
 
+// flagOutput holds what the flag package prints while parsing: the flag list
+// reaches stderr when -h asked for it; after a parse error it is dropped,
+// because report prints the error once, with the usage line.
+type flagOutput struct {
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func (f *flagOutput) Write(p []byte) (int, error) { return f.buf.Write(p) }
+
 // parse parses args and wraps flag errors as usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if out, ok := fs.Output().(*flagOutput); ok {
+		if err == nil || errors.Is(err, flag.ErrHelp) {
+			_, _ = out.buf.WriteTo(out.w)
+		}
+		out.buf.Reset()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

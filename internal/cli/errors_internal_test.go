@@ -157,6 +157,9 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 		"unknown flag, said once": {nil, []string{"publish", "--bogus", "x.iso"}, func(t *testing.T, err error) {
 			require.ErrorAs(t, err, new(*UsageError))
 		}, ExitUsage, "error: flag provided but not defined: -bogus\nusage: esxi-byoi publish "},
+		"bad duration, said once": {nil, []string{"build", "--health-timeout", "soon"}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, `error: invalid value "soon" for flag -health-timeout: want a duration such as 30s` + "\nusage: esxi-byoi build "},
 		"bad flag value": {nil, []string{"publish", "--s3-bucket", "b", "--s3-region", "r", "-x", "maybe", "x.iso"}, asOption("skip-verify"), ExitUsage,
 			`error: -x/--skip-test: "maybe" is not true or false (fix: write true or false)`},
 	} {
@@ -166,6 +169,10 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 			tc.check(t, err)
 			require.Equal(t, tc.code, code, stderr)
 			require.Contains(t, stderr, tc.line)
+			if code == ExitUsage {
+				require.True(t, strings.HasPrefix(stderr, "error: "), "the error line comes first, once, without the flag list: %s", stderr)
+				require.Equal(t, 1, strings.Count(stderr, "\nusage: "), stderr)
+			}
 		})
 	}
 }
