@@ -204,7 +204,34 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(&flagOutput{w: env.Stderr})
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n", name)
+		printDefaults(fs)
+	}
 	return fs
+}
+
+// printDefaults is flag.PrintDefaults without its echo of the argument's
+// name: an option's usage names its argument in backquotes up front
+// ("`CA.pem` PEM bundle…", see option.Option.Usage), which PrintDefaults
+// prints twice ("-ca-file CA.pem" then "CA.pem PEM bundle…"); and a switch
+// that is off by default says no "(default false)".
+func printDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" && strings.HasPrefix(f.Usage, "`"+arg+"` ") {
+			usage = strings.TrimPrefix(usage, arg+" ")
+		}
+		line := "  -" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if d := f.DefValue; d != "" && d != "false" && d != "0" {
+			line += fmt.Sprintf(" (default %s)", d)
+		}
+		fmt.Fprintln(fs.Output(), line)
+	})
 }
 
 // flagOutput holds what the flag package prints while parsing: the flag list
