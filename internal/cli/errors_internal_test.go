@@ -189,3 +189,18 @@ func TestInterruptExits130(t *testing.T) {
 	_, statErr := os.Stat(out)
 	require.True(t, errors.Is(statErr, fs.ErrNotExist), "no output left")
 }
+
+// A bug (a panic under a command) exits 70 with one line and the way to the
+// stack trace; the stack itself only with ESXI_BYOI_DEBUG.
+func TestBugExits70(t *testing.T) {
+	cmd := &command{name: "boom", run: func(context.Context, *Env, []string) error { panic("boom") }}
+	var stderr bytes.Buffer
+	e := &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }, Progress: progress.Discard}
+	err := runProtected(t.Context(), cmd, e, nil)
+	require.ErrorAs(t, err, new(*pipeline.BugError))
+	require.Equal(t, ExitBug, report(&stderr, cmd, err, false))
+	require.Equal(t, "error: internal error (bug, please report): boom\n(set ESXI_BYOI_DEBUG=1 for the stack trace)\n", stderr.String())
+	stderr.Reset()
+	require.Equal(t, ExitBug, report(&stderr, cmd, err, true))
+	require.Contains(t, stderr.String(), "goroutine ")
+}
