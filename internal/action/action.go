@@ -169,8 +169,8 @@ func newJob(h Host, in inputs) (*job, error) {
 		}
 	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
-		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
-			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
+		errs = append(errs, &InputError{Input: "output-dir", Msg: "must be a path inside the workspace",
+			Fix: "give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -285,7 +285,7 @@ func (j *job) readOr(name, def string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(j.abs(j.in[name]))
 	if err != nil {
-		return nil, &InputError{name, err.Error(), "give a path relative to the workspace (check out the repository first)"}
+		return nil, &InputError{Input: name, Msg: err.Error(), Fix: "give a path relative to the workspace (check out the repository first)"}
 	}
 	return b, nil
 }

@@ -67,8 +67,8 @@ func readInputs(h Host) inputs {
 func (in inputs) oneOf(name string, allowed []string, errs *[]error) string {
 	v := strings.ToLower(in[name])
 	if !slices.Contains(allowed, v) {
-		*errs = append(*errs, &InputError{name, fmt.Sprintf("%q is not one of %s", in[name], strings.Join(allowed, ", ")),
-			"write one of " + strings.Join(allowed, ", ")})
+		*errs = append(*errs, &InputError{Input: name, Msg: fmt.Sprintf("%q is not one of %s", in[name], strings.Join(allowed, ", ")),
+			Fix: "write one of " + strings.Join(allowed, ", ")})
 	}
 	return v
 }

@@ -149,7 +149,7 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 	}
 	hosts, err := kickstart.LoadHosts(os.DirFS(j.abs(j.in["hosts"])), ".", j.repoPath(j.in["hosts"]))
 	if err != nil {
-		return nil, &InputError{"hosts", err.Error(), "point hosts at a directory of hostdef-v3 *.yaml files"}
+		return nil, &InputError{Input: "hosts", Msg: err.Error(), Fix: "point hosts at a directory of hostdef-v3 *.yaml files"}
 	}
 	return hosts, nil
 }
