@@ -213,3 +213,19 @@ func TestBuildInputsMirrorTheFlagsAndTheLogNamesNoFlag(t *testing.T) {
 	require.Contains(t, res.stdout, "• verifying published ISO: skipped (skip-verify true)\n")
 	require.NotRegexp(t, `(^|[\s(])--?[a-z]`, res.stdout, "the action's log names inputs, not flags")
 }
+
+// Build mode lints against the hosts input (the release example sets it),
+// not the built-in sample hosts.
+func TestBuildLintsAgainstTheHostsInput(t *testing.T) {
+	r := buildRunner(t)
+	r.write("ks/hosts/only.yaml", embedded(t, "hosts/esx-single-static.yaml"))
+	r.input("hosts", "ks/hosts")
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+	require.Contains(t, res.stdout, "  0 errors, 0 warnings over 1 sample hosts\n")
+
+	r.input("hosts", "")
+	res = r.run()
+	require.Equal(t, 0, res.code, res)
+	require.NotContains(t, res.stdout, "over 1 sample hosts", "without the input: the built-in hosts")
+}
