@@ -212,3 +212,26 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, errs, out.String())
 }
+
+var inputReadRE = regexp.MustCompile(`\bin\["([^"]*)"\]`)
+
+// Every input the action's code reads by name (j.in["…"]) is an input of the
+// option table, so of action.yml: a misspelt name would read "" forever.
+func TestInputsReadByNameAreInTheTable(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range inputReadRE.FindAllStringSubmatch(string(b), -1) {
+			o := option.Lookup(m[1])
+			require.True(t, o != nil && o.Input != 0, "%s reads input %q, which action.yml does not have", f, m[1])
+			seen++
+		}
+	}
+	require.Greater(t, seen, 10)
+}
