@@ -285,7 +285,7 @@ func (j *job) readOr(name, def string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(j.abs(j.in[name]))
 	if err != nil {
-		return nil, &InputError{Input: name, Msg: err.Error(), Fix: "give a path relative to the workspace (check out the repository first)"}
+		return nil, &InputError{Input: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
 	}
 	return b, nil
 }

@@ -2,6 +2,7 @@ package action
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,4 +75,15 @@ func TestBugsExit70(t *testing.T) {
 	require.Equal(t, ExitBug, report(h, pipeline.Bug("Verify needs the service")))
 	require.Contains(t, out.String(), "::error::internal error (bug, please report): Verify needs the service\n")
 	require.NotContains(t, out.String(), "goroutine ", "the stack only with ESXI_BYOI_DEBUG")
+}
+
+// An input file that cannot be read keeps its cause: errors.Is finds
+// fs.ErrNotExist through the InputError.
+func TestInputErrorKeepsItsCause(t *testing.T) {
+	j := &job{in: inputs{"kickstart": "none.cfg"}, workspace: t.TempDir()}
+	_, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "kickstart", ie.Input)
+	require.ErrorIs(t, err, fs.ErrNotExist)
 }

@@ -147,9 +147,17 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 	if j.in["hosts"] == "" {
 		return kickstart.LoadHosts(templates.FS, "hosts", "templates")
 	}
-	hosts, err := kickstart.LoadHosts(os.DirFS(j.abs(j.in["hosts"])), ".", j.repoPath(j.in["hosts"]))
+	const fix = "point hosts at a directory of hostdef-v3 *.yaml files"
+	dir := j.abs(j.in["hosts"])
+	// os.DirFS names no path in its errors ("open ."): name the directory
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, &InputError{Input: "hosts", Err: err, Fix: fix}
+	} else if !fi.IsDir() {
+		return nil, &InputError{Input: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: fix}
+	}
+	hosts, err := kickstart.LoadHosts(os.DirFS(dir), ".", j.repoPath(j.in["hosts"]))
 	if err != nil {
-		return nil, &InputError{Input: "hosts", Msg: err.Error(), Fix: "point hosts at a directory of hostdef-v3 *.yaml files"}
+		return nil, &InputError{Input: "hosts", Err: err, Fix: fix}
 	}
 	return hosts, nil
 }
