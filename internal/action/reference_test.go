@@ -235,3 +235,57 @@ func TestInputsReadByNameAreInTheTable(t *testing.T) {
 	}
 	require.Greater(t, seen, 10)
 }
+
+var stepOutputRE = regexp.MustCompile(`steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)`)
+
+// The examples' steps that use this action give only inputs action.yml
+// has, and read only outputs it sets. (actionlint checks this for `uses: ./`
+// only: it cannot read a remote action's action.yml.)
+func TestExamplesUseOnlyTheActionsInputsAndOutputs(t *testing.T) {
+	inputs := map[string]bool{}
+	for _, o := range option.Inputs() {
+		inputs[o.Name] = true
+	}
+	outputs := map[string]bool{}
+	for _, o := range action.Outputs {
+		outputs[o.Name] = true
+	}
+	files, err := filepath.Glob("../../.github/*/*.yml")
+	require.NoError(t, err)
+	steps := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var w struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					ID   string            `yaml:"id"`
+					Uses string            `yaml:"uses"`
+					With map[string]string `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(b, &w), f)
+		for _, j := range w.Jobs {
+			ours := map[string]bool{}
+			for _, s := range j.Steps {
+				if s.Uses != "./" && !strings.HasPrefix(s.Uses, "esxi-byoi/esxi-byoi@") {
+					continue
+				}
+				steps++
+				if s.ID != "" {
+					ours[s.ID] = true
+				}
+				for k := range s.With {
+					require.True(t, inputs[k], "%s: input %q is not in action.yml", f, k)
+				}
+			}
+			for _, m := range stepOutputRE.FindAllStringSubmatch(string(b), -1) {
+				if ours[m[1]] {
+					require.True(t, outputs[m[2]], "%s: output %q of step %s is not in action.yml", f, m[2], m[1])
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, steps, 5)
+}
