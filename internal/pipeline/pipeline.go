@@ -1,9 +1,18 @@
-// Package pipeline strings the stages of a build together: fetch a remote
-// vendor ISO, remaster it, publish it, render the service YAML, verify the
-// published ISO. Each stage is a small type with one job; the CLI and the
-// GitHub action pick the list and run it. Both build the Options here, from
-// the values of the option table (see [NewBuild]); stages take validated
-// Options and hand results on through State.
+// Package pipeline strings the stages of a build together: lint the
+// kickstart against the sample hosts, check the publish destination, fetch a
+// remote vendor ISO, remaster it, publish it, render the service YAML, verify
+// the published ISO, and, when asked, register the service in the HPE Bare
+// Metal portal and wait for the controllers' download health. Each stage is a
+// small type with one job; the CLI and the GitHub action pick the list and
+// run it. Both build the Options here, from the values of the option table
+// (see [NewBuild]); stages take validated Options and hand results on through
+// State.
+//
+// Over the ~800-line guide (about 1,300 lines) because it is the one place
+// where option values become validated Options for every surface (build,
+// publish, watch: options.go and Validate), beside ten thin stage adapters,
+// one topic a file; splitting the validation from the stages would only make
+// the two surfaces' shared entry point harder to find.
 package pipeline
 
 import (
