@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -197,10 +198,14 @@ func TestREADMEExamplesAreTheExampleFiles(t *testing.T) {
 }
 
 // TestWorkflowsPassActionlint lints the project's workflows and the examples,
-// including the inputs that `uses: ./` steps give action.yml.
+// including the inputs that `uses: ./` steps give action.yml and, through
+// shellcheck (installed by scripts/deps.sh), their run: scripts: actionlint's
+// library checks no script unless it is told the shellcheck command.
 func TestWorkflowsPassActionlint(t *testing.T) {
+	_, err := exec.LookPath("shellcheck")
+	require.NoError(t, err, "shellcheck is missing: run scripts/deps.sh")
 	var out bytes.Buffer
-	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{Color: actionlint.ColorOptionKindNever, Oneline: true})
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{Color: actionlint.ColorOptionKindNever, Oneline: true, Shellcheck: "shellcheck"})
 	require.NoError(t, err)
 	files, err := filepath.Glob("../../.github/workflows/*.yml")
 	require.NoError(t, err)
