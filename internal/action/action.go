@@ -10,7 +10,8 @@
 // password's hash is masked as soon as it exists); run; write outputs,
 // summary, comment and artifact. Nothing under Main exits the process.
 //
-// Build mode is pipeline.Build (fetch a remote ISO → remaster → publish →
+// Build mode is pipeline.Build (lint the kickstart against the hosts →
+// check the publish destination → fetch a remote ISO → remaster → publish →
 // service YAML → verify → register → health, the last two when asked), plus
 // the delivery of outputs, summary, comment and artifact.
 // Watch mode (for a schedule) verifies every service YAML under the
@@ -101,8 +102,9 @@ func report(h Host, err error) int {
 		}
 		return ExitBug
 	}
+	ws := h.Getenv("GITHUB_WORKSPACE")
 	for _, e := range splitJoined(err) {
-		a := Annotation{Level: "error", Msg: option.Action.Message(e)}
+		a := Annotation{Level: "error", Msg: inWorkspace(ws, option.Action.Message(e))}
 		var ie *InputError
 		if errors.As(e, &ie) {
 			a.Title = "input " + ie.Input
@@ -110,7 +112,7 @@ func report(h Host, err error) int {
 			a.Title = "input " + oe.Option
 		}
 		if hint := pipeline.Hint(e); hint != "" {
-			a.Msg += " (fix: " + option.Action.Expand(hint) + ")"
+			a.Msg += " (fix: " + inWorkspace(ws, option.Action.Expand(hint)) + ")"
 		}
 		h.Annotate(a)
 	}
@@ -160,9 +162,15 @@ func newJob(h Host, in inputs) (*job, error) {
 	mode := in.oneOf("mode", []string{"auto", "build", "preview", "watch"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
 	retentionDays(in, &errs)
+	given := option.Values(in)
+	for _, o := range option.Inputs() {
+		if err := given.Check(o.Name); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
-		errs = append(errs, &InputError{"output-dir", "must be a path inside the workspace",
-			"give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
+		errs = append(errs, &InputError{Input: "output-dir", Msg: "must be a path inside the workspace",
+			Fix: "give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -277,7 +285,7 @@ func (j *job) readOr(name, def string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(j.abs(j.in[name]))
 	if err != nil {
-		return nil, &InputError{name, err.Error(), "give a path relative to the workspace (check out the repository first)"}
+		return nil, &InputError{Input: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
 	}
 	return b, nil
 }

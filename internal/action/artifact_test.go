@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/julienschmidt/httprouter"
@@ -45,7 +46,17 @@ func withArtifacts(t *testing.T, r *runner) func(name string) (id int64, files m
 	root := t.TempDir()
 	router := httprouter.New()
 	artifacts.RoutesV4(router, "artifacts", actStore{root}, os.DirFS(root))
-	srv := httptest.NewServer(router)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if strings.HasSuffix(req.URL.Path, "/CreateArtifact") { // what the action asked for, as sent
+			b, err := io.ReadAll(req.Body)
+			require.NoError(t, err)
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(b, &m))
+			r.created = append(r.created, m)
+			req.Body = io.NopCloser(bytes.NewReader(b))
+		}
+		router.ServeHTTP(w, req)
+	}))
 	t.Cleanup(srv.Close)
 	// an unsigned JWT with the scp claim the runner puts in ACTIONS_RUNTIME_TOKEN (act wants numeric ids)
 	enc := base64.RawURLEncoding.EncodeToString

@@ -123,6 +123,15 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			"input public-url-prefix: give image-url-prefix or public-url-prefix, not both"},
 		"plain http ISO": {map[string]string{"iso": "http://media.example.com/esxi.iso"}, "plain http is not accepted (fix: use https://, or s3://bucket/key)"},
 		"missing ISO":    {map[string]string{"iso": "no/such.iso"}, "no such file or directory"},
+		// a malformed value is refused even where no stage reads it, as the CLI's flag refuses it
+		"duration without health": {map[string]string{"health-timeout": "soon"}, `input health-timeout: "soon": want a duration above 0 such as 30m or 15s (fix: write a duration with its unit`},
+		// the edit's own input, not the kernelopt it edits, and no flag text
+		"kernelopt-add token": {map[string]string{"kernelopt-add": "allowLegacyCPU=true\n=c"}, `input kernelopt-add: bootcfg: kernelopt add "=c": has an empty key (fix: give kernelopt tokens as KEY=VALUE`},
+		"kernelopt-remove ks": {map[string]string{"kernelopt-remove": "ks"}, `input kernelopt-remove: gives kernelopt="gdbPort=none logPort=none tty2Port=com2": kernelopt has no ks=cdrom:/KS.CFG (fix: keep ks=cdrom:/KS.CFG: the portal serves the rendered kickstart as /KS.CFG on the virtual CD, and without it the installer waits for a person (or give the whole value with kernelopt if you really mean it))`},
+		// paths as the user wrote them, not under the container's workspace
+		"missing kickstart": {map[string]string{"kickstart": "ks/none.cfg"}, "input kickstart: open ks/none.cfg: no such file or directory (fix: check the path)"},
+		"missing CA file":   {map[string]string{"ca-file": "certs/none.pem"}, "input ca-file: CA file certs/none.pem: open certs/none.pem: no such file or directory (fix: pass a readable PEM file"},
+		"missing hosts":     {map[string]string{"hosts": "ks/nohosts"}, "input hosts: stat ks/nohosts: no such file or directory (fix: check the path)"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := buildRunner(t)
@@ -132,6 +141,10 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			res := r.run()
 			require.Equal(t, action.ExitFailure, res.code, res)
 			require.True(t, hasAnnotation(res, "error", tc.want), res)
+			require.NotContains(t, res.stdout, r.workspace+"/", "a path under the container's workspace")
+			for _, a := range res.annotations("error") {
+				require.NotRegexp(t, `(^|[\s(/"'])--?[a-z]`, a.msg, "CLI flag text in an action message")
+			}
 			ents, _ := os.ReadDir(filepath.Join(r.workspace, "esxi-byoi-out"))
 			require.Empty(t, ents, "a failed build leaves no file behind")
 		})
@@ -199,4 +212,20 @@ func TestBuildInputsMirrorTheFlagsAndTheLogNamesNoFlag(t *testing.T) {
 	require.Contains(t, res.stdout, "• publishing ISO: skipped (no s3-bucket or publish-dir)\n")
 	require.Contains(t, res.stdout, "• verifying published ISO: skipped (skip-verify true)\n")
 	require.NotRegexp(t, `(^|[\s(])--?[a-z]`, res.stdout, "the action's log names inputs, not flags")
+}
+
+// Build mode lints against the hosts input (the release example sets it),
+// not the built-in sample hosts.
+func TestBuildLintsAgainstTheHostsInput(t *testing.T) {
+	r := buildRunner(t)
+	r.write("ks/hosts/only.yaml", embedded(t, "hosts/esx-single-static.yaml"))
+	r.input("hosts", "ks/hosts")
+	res := r.run()
+	require.Equal(t, 0, res.code, res)
+	require.Contains(t, res.stdout, "  0 errors, 0 warnings over 1 sample hosts\n")
+
+	r.input("hosts", "")
+	res = r.run()
+	require.Equal(t, 0, res.code, res)
+	require.NotContains(t, res.stdout, "over 1 sample hosts", "without the input: the built-in hosts")
 }

@@ -96,6 +96,6 @@ func pickMode(mode string, ev *event) (string, error) {
 	if what == "" {
 		what = "a run outside GitHub Actions (no GITHUB_EVENT_NAME)"
 	}
-	return "", &InputError{"mode", "auto cannot choose for " + what,
-		"set `mode: build` or `mode: preview`, or run on a tag push, schedule, workflow_dispatch or pull_request"}
+	return "", &InputError{Input: "mode", Msg: "auto cannot choose for " + what,
+		Fix: "set `mode: build` or `mode: preview`, or run on a tag push, schedule, workflow_dispatch or pull_request"}
 }

@@ -66,8 +66,8 @@ func retentionDays(in inputs, errs *[]error) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 90 {
-		*errs = append(*errs, &InputError{"retention-days", fmt.Sprintf("%q is not a number of days from 1 to 90", v),
-			"write a whole number of days from 1 to 90, or leave it empty for the repository's setting"})
+		*errs = append(*errs, &InputError{Input: "retention-days", Msg: fmt.Sprintf("%q is not a number of days from 1 to 90", v),
+			Fix: "write a whole number of days from 1 to 90, or leave it empty for the repository's setting"})
 		return 0
 	}
 	return n

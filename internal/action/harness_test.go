@@ -30,7 +30,8 @@ const (
 type runner struct {
 	t         *testing.T
 	env       map[string]string
-	secrets   []string // more values that must not leak (e.g. the S3 rig's key)
+	secrets   []string         // more values that must not leak (e.g. the S3 rig's key)
+	created   []map[string]any // CreateArtifact requests (see withArtifacts)
 	workspace string
 	outFile   string
 	sumFile   string

@@ -2,6 +2,7 @@ package action
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,4 +60,30 @@ func TestReportNamesInputsNotFlags(t *testing.T) {
 	require.Contains(t, out, "::error title=input public-url-prefix::input public-url-prefix: needs s3-bucket or publish-dir (without them, use image-url-prefix)\n")
 	require.Contains(t, out, "::error title=input s3-prefix::input s3-prefix: needs s3-bucket\n")
 	require.NotRegexp(t, `(^|[\s(])--?[a-z]`, out, "no flag text in the action's log")
+}
+
+// A bug exits 70 (EX_SOFTWARE), not 1: a panic anywhere under Main, and a
+// pipeline.Bug (a stage's missing input) as an error annotation.
+func TestBugsExit70(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := Main(t.Context(), func(string) string { panic("boom") }, &out, &errb)
+	require.Equal(t, ExitBug, code)
+	require.Contains(t, errb.String(), "internal error (bug, please report): boom")
+
+	out.Reset()
+	h := NewHost(func(string) string { return "" }, &out)
+	require.Equal(t, ExitBug, report(h, pipeline.Bug("Verify needs the service")))
+	require.Contains(t, out.String(), "::error::internal error (bug, please report): Verify needs the service\n")
+	require.NotContains(t, out.String(), "goroutine ", "the stack only with ESXI_BYOI_DEBUG")
+}
+
+// An input file that cannot be read keeps its cause: errors.Is finds
+// fs.ErrNotExist through the InputError.
+func TestInputErrorKeepsItsCause(t *testing.T) {
+	j := &job{in: inputs{"kickstart": "none.cfg"}, workspace: t.TempDir()}
+	_, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
+	var ie *InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "kickstart", ie.Input)
+	require.ErrorIs(t, err, fs.ErrNotExist)
 }

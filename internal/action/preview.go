@@ -147,9 +147,16 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 	if j.in["hosts"] == "" {
 		return kickstart.LoadHosts(templates.FS, "hosts", "templates")
 	}
-	hosts, err := kickstart.LoadHosts(os.DirFS(j.abs(j.in["hosts"])), ".", j.repoPath(j.in["hosts"]))
+	dir := j.abs(j.in["hosts"])
+	// os.DirFS names no path in its errors ("open ."): name the directory
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
+	} else if !fi.IsDir() {
+		return nil, &InputError{Input: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: hostsFix}
+	}
+	hosts, err := kickstart.LoadHosts(os.DirFS(dir), ".", j.repoPath(j.in["hosts"]))
 	if err != nil {
-		return nil, &InputError{"hosts", err.Error(), "point hosts at a directory of hostdef-v3 *.yaml files"}
+		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
 	}
 	return hosts, nil
 }
@@ -216,3 +223,6 @@ func orDefault(s, d string) string {
 	}
 	return s
 }
+
+// hostsFix is the fix of a hosts input that holds no sample hosts.
+const hostsFix = "point hosts at a directory of hostdef-v3 *.yaml files"

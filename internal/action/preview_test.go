@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/action"
 	"github.com/esxi-byoi/esxi-byoi/internal/action/ghfake"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
@@ -377,4 +378,24 @@ func TestPreviewFindsItsCommentOnALaterPage(t *testing.T) {
 	require.Len(t, cs, 132)
 	require.Equal(t, "<!-- esxi-byoi:esxi/image sha256=0000 -->\nquoted by a human", cs[130].Body)
 	require.Contains(t, cs[131].Body, "+sleep 50")
+}
+
+// A preview whose kickstart or hosts input names nothing says which path,
+// relative to the workspace, with the fix; the cause stays reachable.
+func TestPreviewNamesAMissingInputPath(t *testing.T) {
+	for name, tc := range map[string]struct{ input, value, want string }{
+		"kickstart":  {"kickstart", "ks/none.cfg.tmpl", "input kickstart: open ks/none.cfg.tmpl: no such file or directory (fix: give a path relative to the workspace"},
+		"hosts":      {"hosts", "ks/nohosts", "input hosts: stat ks/nohosts: no such file or directory (fix: point hosts at a directory of hostdef-v3 *.yaml files)"},
+		"hosts file": {"hosts", ksPath, "input hosts: " + ksPath + " is not a directory (fix: point hosts"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newRunner(t, "pull_request", "")
+			previewRepo(t, r, false, longerFirstboot)
+			r.input("comment", "never").input(tc.input, tc.value)
+			res := r.run()
+			require.Equal(t, action.ExitFailure, res.code, res)
+			require.True(t, hasAnnotation(res, "error", tc.want), res)
+			require.NotContains(t, res.stdout, r.workspace+"/")
+		})
+	}
 }

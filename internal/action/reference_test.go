@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -197,10 +198,14 @@ func TestREADMEExamplesAreTheExampleFiles(t *testing.T) {
 }
 
 // TestWorkflowsPassActionlint lints the project's workflows and the examples,
-// including the inputs that `uses: ./` steps give action.yml.
+// including the inputs that `uses: ./` steps give action.yml and, through
+// shellcheck (installed by scripts/deps.sh), their run: scripts: actionlint's
+// library checks no script unless it is told the shellcheck command.
 func TestWorkflowsPassActionlint(t *testing.T) {
+	_, err := exec.LookPath("shellcheck")
+	require.NoError(t, err, "shellcheck is missing: run scripts/deps.sh")
 	var out bytes.Buffer
-	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{Color: actionlint.ColorOptionKindNever, Oneline: true})
+	l, err := actionlint.NewLinter(&out, &actionlint.LinterOptions{Color: actionlint.ColorOptionKindNever, Oneline: true, Shellcheck: "shellcheck"})
 	require.NoError(t, err)
 	files, err := filepath.Glob("../../.github/workflows/*.yml")
 	require.NoError(t, err)
@@ -211,4 +216,81 @@ func TestWorkflowsPassActionlint(t *testing.T) {
 	errs, err := l.LintFiles(append(files, examples...), nil)
 	require.NoError(t, err)
 	require.Empty(t, errs, out.String())
+}
+
+var inputReadRE = regexp.MustCompile(`\bin\["([^"]*)"\]`)
+
+// Every input the action's code reads by name (j.in["…"]) is an input of the
+// option table, so of action.yml: a misspelt name would read "" forever.
+func TestInputsReadByNameAreInTheTable(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range inputReadRE.FindAllStringSubmatch(string(b), -1) {
+			o := option.Lookup(m[1])
+			require.True(t, o != nil && o.Input != 0, "%s reads input %q, which action.yml does not have", f, m[1])
+			seen++
+		}
+	}
+	require.Greater(t, seen, 10)
+}
+
+var stepOutputRE = regexp.MustCompile(`steps\.([A-Za-z0-9_-]+)\.outputs\.([A-Za-z0-9_-]+)`)
+
+// The examples' steps that use this action give only inputs action.yml
+// has, and read only outputs it sets. (actionlint checks this for `uses: ./`
+// only: it cannot read a remote action's action.yml.)
+func TestExamplesUseOnlyTheActionsInputsAndOutputs(t *testing.T) {
+	inputs := map[string]bool{}
+	for _, o := range option.Inputs() {
+		inputs[o.Name] = true
+	}
+	outputs := map[string]bool{}
+	for _, o := range action.Outputs {
+		outputs[o.Name] = true
+	}
+	files, err := filepath.Glob("../../.github/*/*.yml")
+	require.NoError(t, err)
+	steps := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var w struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					ID   string            `yaml:"id"`
+					Uses string            `yaml:"uses"`
+					With map[string]string `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(b, &w), f)
+		for _, j := range w.Jobs {
+			ours := map[string]bool{}
+			for _, s := range j.Steps {
+				if s.Uses != "./" && !strings.HasPrefix(s.Uses, "esxi-byoi/esxi-byoi@") {
+					continue
+				}
+				steps++
+				if s.ID != "" {
+					ours[s.ID] = true
+				}
+				for k := range s.With {
+					require.True(t, inputs[k], "%s: input %q is not in action.yml", f, k)
+				}
+			}
+			for _, m := range stepOutputRE.FindAllStringSubmatch(string(b), -1) {
+				if ours[m[1]] {
+					require.True(t, outputs[m[2]], "%s: output %q of step %s is not in action.yml", f, m[2], m[1])
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, steps, 5)
 }

@@ -122,3 +122,59 @@ func TestWorkflowActionsArePinnedAndOffNode20(t *testing.T) {
 	}
 	require.Greater(t, n, 10)
 }
+
+// Every checkout of the workflows and the examples leaves no token in
+// .git/config for later steps (persist-credentials: false), and Dependabot
+// keeps the actions of both up to date: it reads the workflow files of each
+// directory it is given, and the examples are not under .github/workflows.
+func TestCheckoutsKeepNoTokenAndDependabotWatchesTheExamples(t *testing.T) {
+	files, err := filepath.Glob("../../.github/*/*.yml")
+	require.NoError(t, err)
+	checkouts := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var w struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string            `yaml:"uses"`
+					With map[string]string `yaml:"with"`
+				} `yaml:"steps"`
+			} `yaml:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(b, &w), f)
+		for name, j := range w.Jobs {
+			for i, s := range j.Steps {
+				if strings.HasPrefix(s.Uses, "actions/checkout@") {
+					checkouts++
+					require.Equal(t, "false", s.With["persist-credentials"], "%s: job %s step %d", f, name, i+1)
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, checkouts, 7)
+
+	b, err := os.ReadFile("../../.github/dependabot.yml")
+	require.NoError(t, err)
+	var cfg struct {
+		Version int
+		Updates []struct {
+			Ecosystem   string   `yaml:"package-ecosystem"`
+			Directory   string   `yaml:"directory"`
+			Directories []string `yaml:"directories"`
+		}
+	}
+	require.NoError(t, yaml.Unmarshal(b, &cfg))
+	require.Equal(t, 2, cfg.Version)
+	watched := map[string][]string{}
+	for _, u := range cfg.Updates {
+		dirs := u.Directories
+		if u.Directory != "" {
+			dirs = append(dirs, u.Directory)
+		}
+		watched[u.Ecosystem] = append(watched[u.Ecosystem], dirs...)
+	}
+	require.Subset(t, watched["github-actions"], []string{"/.github/workflows", "/.github/examples"})
+	require.Contains(t, watched["gomod"], "/")
+	require.Contains(t, watched["docker"], "/", "the Dockerfile's pinned base images")
+}

@@ -8,6 +8,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -44,14 +45,13 @@ type UsageError struct {
 	Err error
 }
 
+// Error is Msg when set (usagef formats the cause into it already), else
+// the cause's own message.
 func (e *UsageError) Error() string {
-	switch {
-	case e.Err == nil:
+	if e.Msg != "" || e.Err == nil {
 		return e.Msg
-	case e.Msg == "":
-		return e.Err.Error()
 	}
-	return e.Msg + ": " + e.Err.Error()
+	return e.Err.Error()
 }
 
 // Unwrap returns the cause.
@@ -203,13 +203,57 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 // newFlags returns a FlagSet that reports errors as *UsageError instead of exiting.
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs.SetOutput(&flagOutput{w: env.Stderr})
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage of %s:\n", name)
+		printDefaults(fs)
+	}
 	return fs
 }
 
+// printDefaults is flag.PrintDefaults without its echo of the argument's
+// name: an option's usage names its argument in backquotes up front
+// ("`CA.pem` PEM bundle…", see option.Option.Usage), which PrintDefaults
+// prints twice ("-ca-file CA.pem" then "CA.pem PEM bundle…"); and a switch
+// that is off by default says no "(default false)".
+func printDefaults(fs *flag.FlagSet) {
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg != "" && strings.HasPrefix(f.Usage, "`"+arg+"` ") {
+			usage = strings.TrimPrefix(usage, arg+" ")
+		}
+		line := "  -" + f.Name
+		if arg != "" {
+			line += " " + arg
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if d := f.DefValue; d != "" && d != "false" && d != "0" {
+			line += fmt.Sprintf(" (default %s)", d)
+		}
+		fmt.Fprintln(fs.Output(), line)
+	})
+}
+
+// flagOutput holds what the flag package prints while parsing: the flag list
+// reaches stderr when -h asked for it; after a parse error it is dropped,
+// because report prints the error once, with the usage line.
+type flagOutput struct {
+	w   io.Writer
+	buf bytes.Buffer
+}
+
+func (f *flagOutput) Write(p []byte) (int, error) { return f.buf.Write(p) }
+
 // parse parses args and wraps flag errors as usage errors.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if out, ok := fs.Output().(*flagOutput); ok {
+		if err == nil || errors.Is(err, flag.ErrHelp) {
+			_, _ = out.buf.WriteTo(out.w)
+		}
+		out.buf.Reset()
+	}
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}

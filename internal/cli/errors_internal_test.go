@@ -5,20 +5,26 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient/tlstest"
 	"github.com/esxi-byoi/esxi-byoi/internal/iso"
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/sample/sampletest"
+	"github.com/esxi-byoi/esxi-byoi/internal/verify"
+	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
 // runCmd runs one command as Main does and returns its error (the whole
@@ -54,6 +60,25 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 	pw := map[string]string{"ESXI_ROOT_PASSWORD": "secret-pw"}
 	build := func(extra ...string) []string {
 		return append([]string{"build", "-p", "https://h/esxi", "-o", filepath.Join(dir, "o.iso"), "-s", filepath.Join(dir, "o.yml"), "-x", "true"}, extra...)
+	}
+	lintKS := filepath.Join(dir, "lint.cfg.tmpl")
+	ks, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(lintKS, bytes.Replace(ks, []byte("vmaccepteula\n"), []byte("vmaccepteula\nserialnum --esx=reboot-now\n"), 1), 0o644))
+	noRootpw := filepath.Join(dir, "norootpw.cfg.tmpl")
+	require.NoError(t, os.WriteFile(noRootpw, bytes.ReplaceAll(ks, []byte(kickstart.RootpwPlaceholder), []byte("x")), 0o644))
+	// the web server the ISO is published on, as the controller reaches it
+	ca := tlstest.NewCA(t, "errors test CA")
+	caFile := ca.WriteFile(t)
+	srv := tlstest.NewServer(t, ca, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/wrong-size/") {
+			_, _ = w.Write([]byte("not the ISO"))
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	verifyBuild := func(dirURL string) []string {
+		return []string{"build", "-i", sampleISO, "-p", srv.URL + dirURL, "-o", filepath.Join(dir, "v.iso"), "-s", filepath.Join(dir, "v.yml"), "--ca-file", caFile}
 	}
 	asOption := func(name string) func(*testing.T, error) {
 		return func(t *testing.T, err error) {
@@ -96,6 +121,45 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 		"unreachable source": {pw, build("-i", "https://127.0.0.1:1/VMware.iso"), func(t *testing.T, err error) {
 			require.ErrorAs(t, err, new(*httpclient.Error))
 		}, ExitError, "(fix: nothing listens there"},
+		"kickstart lint error": {pw, build("-i", sampleISO, "--kickstart", lintKS), func(t *testing.T, err error) {
+			var le *pipeline.LintFailedError
+			require.ErrorAs(t, err, &le)
+			require.Equal(t, 1, le.Errors)
+		}, ExitError, "(fix: fix each lint error listed"},
+		"kickstart without the rootpw placeholder": {pw, build("-i", sampleISO, "--kickstart", noRootpw), func(t *testing.T, err error) {
+			require.ErrorIs(t, err, kickstart.ErrNoRootpwPlaceholder)
+		}, ExitError, "error: --kickstart: "},
+		"published ISO differs": {pw, verifyBuild("/wrong-size"), func(t *testing.T, err error) {
+			var me *verify.MismatchError
+			require.ErrorAs(t, err, &me)
+			require.Equal(t, "size", me.What)
+		}, ExitError, "(fix: the object at secure_url is not the ISO this YAML describes"},
+		"published ISO missing": {pw, verifyBuild("/missing"), func(t *testing.T, err error) {
+			var he *verify.HTTPError
+			require.ErrorAs(t, err, &he)
+			require.Equal(t, http.StatusNotFound, he.StatusCode)
+		}, ExitError, "(fix: wrong key or not uploaded yet"},
+		"unreadable CA file, found before the remaster": {pw, append(build("-i", sampleISO), "--ca-file", filepath.Join(dir, "none.pem")), func(t *testing.T, err error) {
+			asOption("ca-file")(t, err)
+			require.ErrorAs(t, err, new(*httpclient.CAFileError))
+			require.ErrorIs(t, err, fs.ErrNotExist)
+			require.NoFileExists(t, filepath.Join(dir, "o.iso"))
+		}, ExitUsage, "error: --ca-file: CA file " + filepath.Join(dir, "none.pem") + ": open "},
+		"CA file without a certificate": {nil, []string{"publish", "--publish-dir", dir, "--public-url-prefix", "https://h/x", "--ca-file", lintKS, sampleISO}, func(t *testing.T, err error) {
+			asOption("ca-file")(t, err)
+			require.ErrorAs(t, err, new(*httpclient.CAFileError))
+		}, ExitUsage, "no PEM certificate found (fix: pass a readable PEM file"},
+		"build output that is the input, found before any work": {pw, []string{"build", "-i", sampleISO, "-o", sampleISO, "-s", filepath.Join(dir, "same.yml"), "-p", "https://h/esxi", "-x", "true"}, func(t *testing.T, err error) {
+			asOption("output")(t, err)
+			require.ErrorIs(t, err, remaster.ErrSameFile)
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "error: -o/--output: " + sampleISO + ": output is the input file (fix: write the output to a new file name; the input is never modified)\nusage:"},
+		"unknown flag, said once": {nil, []string{"publish", "--bogus", "x.iso"}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, "error: flag provided but not defined: -bogus\nusage: esxi-byoi publish "},
+		"bad duration, said once": {nil, []string{"build", "--health-timeout", "soon"}, func(t *testing.T, err error) {
+			require.ErrorAs(t, err, new(*UsageError))
+		}, ExitUsage, `error: invalid value "soon" for flag -health-timeout: want a duration such as 30s` + "\nusage: esxi-byoi build "},
 		"bad flag value": {nil, []string{"publish", "--s3-bucket", "b", "--s3-region", "r", "-x", "maybe", "x.iso"}, asOption("skip-verify"), ExitUsage,
 			`error: -x/--skip-test: "maybe" is not true or false (fix: write true or false)`},
 	} {
@@ -105,6 +169,10 @@ func TestErrorsReachTheirTypedCause(t *testing.T) {
 			tc.check(t, err)
 			require.Equal(t, tc.code, code, stderr)
 			require.Contains(t, stderr, tc.line)
+			if code == ExitUsage {
+				require.True(t, strings.HasPrefix(stderr, "error: "), "the error line comes first, once, without the flag list: %s", stderr)
+				require.Equal(t, 1, strings.Count(stderr, "\nusage: "), stderr)
+			}
 		})
 	}
 }
@@ -120,4 +188,19 @@ func TestInterruptExits130(t *testing.T) {
 	require.Equal(t, "error: interrupted\n", stderr)
 	_, statErr := os.Stat(out)
 	require.True(t, errors.Is(statErr, fs.ErrNotExist), "no output left")
+}
+
+// A bug (a panic under a command) exits 70 with one line and the way to the
+// stack trace; the stack itself only with ESXI_BYOI_DEBUG.
+func TestBugExits70(t *testing.T) {
+	cmd := &command{name: "boom", run: func(context.Context, *Env, []string) error { panic("boom") }}
+	var stderr bytes.Buffer
+	e := &Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: func(string) string { return "" }, Progress: progress.Discard}
+	err := runProtected(t.Context(), cmd, e, nil)
+	require.ErrorAs(t, err, new(*pipeline.BugError))
+	require.Equal(t, ExitBug, report(&stderr, cmd, err, false))
+	require.Equal(t, "error: internal error (bug, please report): boom\n(set ESXI_BYOI_DEBUG=1 for the stack trace)\n", stderr.String())
+	stderr.Reset()
+	require.Equal(t, ExitBug, report(&stderr, cmd, err, true))
+	require.Contains(t, stderr.String(), "goroutine ")
 }

@@ -80,3 +80,16 @@ func TestCLIFlagsAndREADMEMatchTheTable(t *testing.T) {
 		require.NoError(t, os.WriteFile("../../README.md", []byte(readme), 0o644))
 	}
 }
+
+// -h shows each flag's argument once (in the flag line, not again as the
+// first word of its text) and no "(default false)" for a switch.
+func TestHelpNamesEachArgumentOnce(t *testing.T) {
+	code, _, stderr := run(t, "build", "-h")
+	require.Equal(t, 0, code)
+	require.Contains(t, stderr, "  -ca-file CA.pem\n    \tPEM bundle of extra CAs")
+	require.Contains(t, stderr, "  -health-timeout D\n    \tHow long")
+	require.Contains(t, stderr, "  -replace\n    \tAllow replacing")
+	require.NotContains(t, stderr, "(default false)")
+	require.NotContains(t, stderr, "\tALGORITHM files[0]", "the argument repeated as the text's first word")
+	require.Contains(t, stderr, "  -x true\n    \ttrue skips downloading", "an argument that is the text's own first word stays")
+}

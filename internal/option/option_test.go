@@ -82,3 +82,33 @@ func TestUsageNamesTheValue(t *testing.T) {
 	require.Len(t, option.For("remaster"), 7)
 	require.Panics(t, func() { option.Must("nope") })
 }
+
+// Check refuses what the CLI's flag.Value refuses when the flag is set, by
+// the option's kind, and names the option; empty reads as the default.
+func TestValuesCheckByKind(t *testing.T) {
+	for name, tc := range map[string]struct {
+		option, value, want string
+	}{
+		"bool":          {"replace", "yes", `--replace: "yes" is not true or false`},
+		"bool value":    {"skip-verify", "maybe", `-x/--skip-test: "maybe" is not true or false`},
+		"int":           {"retries", "three", `--retries: "three" is not a whole number`},
+		"duration":      {"health-timeout", "soon", `--health-timeout: "soon": want a duration above 0`},
+		"zero duration": {"health-poll-interval", "0s", `--health-poll-interval: "0s": want a duration above 0`},
+		"good duration": {"health-timeout", "45m", ""},
+		"good bool":     {"replace", "TRUE", ""},
+		"empty":         {"retries", "", ""},
+		"string":        {"s3-bucket", "anything at all", ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := option.Values{tc.option: tc.value}.Check(tc.option)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			var oe *option.Error
+			require.ErrorAs(t, err, &oe)
+			require.Equal(t, tc.option, oe.Option)
+			require.Contains(t, err.Error(), tc.want)
+		})
+	}
+}

@@ -2,7 +2,9 @@ package option
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Values are options as a surface read them, by [Option.Name]: the CLI from
@@ -29,6 +31,31 @@ func (v Values) Bool(name string) (bool, error) {
 	default:
 		return false, &Error{Option: name, Msg: fmt.Sprintf("%q is not true or false", s), Fix: "write true or false"}
 	}
+}
+
+// Check parses the value of name by its Kind, as the CLI's flags do when
+// they are set, so that a surface reading text (the action's inputs) refuses
+// a malformed value even where no stage would read it (health-timeout
+// without health). An empty value is not checked: it reads as the default.
+func (v Values) Check(name string) error {
+	s := v[name]
+	if s == "" {
+		return nil
+	}
+	switch Must(name).Kind {
+	case Bool, BoolValue:
+		_, err := v.Bool(name)
+		return err
+	case Int:
+		if _, err := strconv.Atoi(s); err != nil {
+			return &Error{Option: name, Msg: fmt.Sprintf("%q is not a whole number", s), Fix: "write a whole number"}
+		}
+	case Duration:
+		if d, err := time.ParseDuration(s); err != nil || d <= 0 {
+			return &Error{Option: name, Msg: fmt.Sprintf("%q: want a duration above 0 such as 30m or 15s", s), Fix: "write a duration with its unit, such as 30m, 15s or 1h30m"}
+		}
+	}
+	return nil
 }
 
 // List returns the items of a List value, one per non-empty line.

@@ -222,3 +222,47 @@ func TestHintsAndTheREADMEAgree(t *testing.T) {
 	require.Empty(t, missing, "fixes missing from the README's troubleshooting table:\n%s", strings.Join(missing, "\n"))
 	require.Empty(t, extra, "README troubleshooting rows that are no fix the code prints:\n%s", strings.Join(extra, "\n"))
 }
+
+// Error literals name their fields (&InputError{Input: …, Fix: …}): the
+// hints test finds a fix only as a Fix: field, so a positional literal's fix
+// would never be checked against the README.
+func TestErrorLiteralsNameTheirFields(t *testing.T) {
+	var positional []string
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != "../.." && strings.HasPrefix(n, ".") || n == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		file, err := parser.ParseFile(fset, path, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(file, func(n ast.Node) bool {
+			cl, ok := n.(*ast.CompositeLit)
+			if !ok || len(cl.Elts) < 2 { // a one-field wrapper ({err}) carries no fix
+				return true
+			}
+			name := ""
+			switch ty := cl.Type.(type) {
+			case *ast.Ident:
+				name = ty.Name
+			case *ast.SelectorExpr:
+				name = ty.Sel.Name
+			}
+			if _, keyed := cl.Elts[0].(*ast.KeyValueExpr); strings.HasSuffix(name, "Error") && !keyed {
+				positional = append(positional, fset.Position(cl.Pos()).String()+": "+name)
+			}
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	require.Empty(t, positional, "error literals with positional fields:\n%s", strings.Join(positional, "\n"))
+}

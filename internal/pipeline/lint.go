@@ -46,6 +46,12 @@ func loadHosts(dir string) ([]kickstart.Host, error) {
 	if dir == "" {
 		return kickstart.LoadHosts(templates.FS, "hosts", "templates")
 	}
+	// os.DirFS names no path in its errors ("open ."): name the directory
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, &option.Error{Option: "hosts", Err: err}
+	} else if !fi.IsDir() {
+		return nil, &option.Error{Option: "hosts", Err: fmt.Errorf("%s is not a directory of sample host YAML files", dir)}
+	}
 	hosts, err := kickstart.LoadHosts(os.DirFS(dir), ".", filepath.ToSlash(dir))
 	if err != nil {
 		return nil, &option.Error{Option: "hosts", Err: err}

@@ -1,9 +1,18 @@
-// Package pipeline strings the stages of a build together: fetch a remote
-// vendor ISO, remaster it, publish it, render the service YAML, verify the
-// published ISO. Each stage is a small type with one job; the CLI and the
-// GitHub action pick the list and run it. Both build the Options here, from
-// the values of the option table (see [NewBuild]); stages take validated
-// Options and hand results on through State.
+// Package pipeline strings the stages of a build together: lint the
+// kickstart against the sample hosts, check the publish destination, fetch a
+// remote vendor ISO, remaster it, publish it, render the service YAML, verify
+// the published ISO, and, when asked, register the service in the HPE Bare
+// Metal portal and wait for the controllers' download health. Each stage is a
+// small type with one job; the CLI and the GitHub action pick the list and
+// run it. Both build the Options here, from the values of the option table
+// (see [NewBuild]); stages take validated Options and hand results on through
+// State.
+//
+// Over the ~800-line guide (about 1,300 lines) because it is the one place
+// where option values become validated Options for every surface (build,
+// publish, watch: options.go and Validate), beside ten thin stage adapters,
+// one topic a file; splitting the validation from the stages would only make
+// the two surfaces' shared entry point harder to find.
 package pipeline
 
 import (
@@ -12,9 +21,13 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/bootcfg"
+	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/portal"
@@ -100,15 +113,79 @@ func (o *Options) Validate() error {
 	if o.Algorithm != "" && o.Algorithm != "sha256sum" && o.Algorithm != "sha512sum" {
 		errs = append(errs, &option.Error{Option: "algorithm", Msg: fmt.Sprintf("%q: want sha256sum or sha512sum", o.Algorithm)})
 	}
+	if o.Output != "" && !source.IsRemote(o.Input) && sameFile(o.Input, o.Output) {
+		// found here, before the lint and the preflight, and named as an option
+		errs = append(errs, &option.Error{Option: "output", Msg: o.Output, Err: remaster.ErrSameFile})
+	}
 	if o.ServiceOut != "" && o.ServiceOut == o.Output {
 		errs = append(errs, &option.Error{Option: "service", Msg: "names the same file as {output}"})
 	}
 	if err := source.Check(o.Input); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, o.Kernelopt.CheckBuild())
+	errs = append(errs, checkKernelopt(o.Kernelopt))
+	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
+}
+
+// sameFile reports whether a and b name one file: the same absolute path,
+// or the same existing file (a hard link, a symbolic link).
+func sameFile(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// checkCAFile reads the CA file before anything runs: the stages that
+// trust it (the ISO download, the S3 endpoint, the verification) come after
+// the remaster, too late to find a typo in its name.
+func checkCAFile(file string) error {
+	if file == "" {
+		return nil
+	}
+	if _, err := httpclient.TLSConfig(httpclient.Options{CAFile: file}); err != nil {
+		return &option.Error{Option: "ca-file", Err: err}
+	}
+	return nil
+}
+
+// checkKernelopt is remaster's CheckBuild with the option that caused the
+// problem named (kernelopt, kernelopt-add or kernelopt-remove), so that each
+// surface spells it, and the portal's reason as the fix.
+func checkKernelopt(e remaster.KerneloptEdit) error {
+	err := e.CheckBuild()
+	var te *bootcfg.TokenError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &te):
+		name := map[string]string{"add": "kernelopt-add", "remove": "kernelopt-remove"}[te.Op]
+		if name == "" {
+			name = "kernelopt"
+		}
+		return &option.Error{Option: name, Err: te}
+	case errors.Is(err, remaster.ErrNoPortalKickstart):
+		name := "kernelopt-add" // a ks=… token replaced the portal's
+		for _, k := range e.Remove {
+			if strings.EqualFold(k, "ks") {
+				name = "kernelopt-remove"
+			}
+		}
+		v, _ := e.Value()
+		return &option.Error{Option: name, Msg: fmt.Sprintf("gives kernelopt=%q", v), Err: remaster.ErrNoPortalKickstart,
+			Fix: "keep " + remaster.PortalKickstart + ": the portal serves the rendered kickstart as " + remaster.KickstartPath +
+				" on the virtual CD, and without it the installer waits for a person (or give the whole value with {kernelopt} if you really mean it)"}
+	}
+	return err
 }
 
 // ValidatePublish checks the options of `esxi-byoi publish ISO`: Output is
@@ -121,6 +198,7 @@ func (o *Options) ValidatePublish() error {
 	if o.S3Bucket == "" && o.PublishDir == "" {
 		errs = append(errs, &option.Error{Option: "s3-bucket", Msg: "required (or {publish-dir})"})
 	}
+	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
 }

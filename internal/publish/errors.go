@@ -21,7 +21,7 @@ const (
 	HintBucket         = "create the bucket first, or fix {s3-bucket}, {s3-endpoint} and {s3-region} (the bucket must exist in that store and region)"
 	HintAccess         = "the credentials from the AWS default chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity) are wrong or lack permission: they need s3:ListBucket on the bucket and s3:GetObject, s3:PutObject, s3:AbortMultipartUpload on the key"
 	HintCredentials    = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or web identity (in GitHub Actions: aws-actions/configure-aws-credentials with OIDC); esxi-byoi takes no credential flags"
-	HintConflict       = "a published ISO is referenced by live service YAMLs: publish under a new name ({output} or {s3-prefix}), or pass {replace} if no service uses the old object"
+	HintConflict       = "a published ISO is referenced by live service YAMLs: publish the new ISO under another name or prefix ({s3-prefix} in a bucket, another {publish-dir}), or allow {replace} if no service uses the old object"
 	HintNotPublic      = "object is not publicly readable: the on-prem controller downloads secure_url without credentials; add a bucket policy allowing anonymous s3:GetObject on the prefix, or give {public-url-prefix} for a public front (CDN, website endpoint)"
 	HintUnknownCA      = "pass {ca-file} with the CA that signed the S3 endpoint's certificate (the same file is trusted when verifying the download)"
 	HintUnreachable    = "check {s3-endpoint} (https://host:port) and that the store is reachable from here (firewalls, HTTPS_PROXY, NO_PROXY)"

@@ -2,6 +2,7 @@ package publish_test
 
 import (
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -66,6 +67,13 @@ func TestPublishTextNamesOptionsNotFlags(t *testing.T) {
 		publish.HintNotPublic, publish.HintUnknownCA, publish.HintUnreachable, publish.HintOrphan,
 		publish.HintKeyIsDirectory, publish.HintKeyRefused} {
 		texts = append(texts, option.Action.Expand(h))
+		// a fix sends the user to options they can set on both surfaces
+		// (the action derives the ISO's file name, so {output} is no fix there)
+		for _, m := range regexp.MustCompile(`\{([a-z0-9-]+)\}`).FindAllStringSubmatch(h, -1) {
+			o := option.Lookup(m[1])
+			require.NotNil(t, o, m[1])
+			require.NotZero(t, o.Input, "%q names %s, which the action has no input for", h, m[1])
+		}
 	}
 	for _, text := range texts {
 		require.NotContains(t, text, "{", "an option reference was not expanded: %s", text)

@@ -399,12 +399,14 @@ func TestStall(t *testing.T) {
 			for i := 0; i < len(small); i += 8 << 10 {
 				_, _ = w.Write(small[i : i+8<<10])
 				w.(http.Flusher).Flush()
-				time.Sleep(40 * time.Millisecond) // 8 × 40 ms > StallTimeout in total
+				time.Sleep(100 * time.Millisecond) // 8 × 100 ms > StallTimeout in total
 			}
 		})
 		o := f.opts()
 		o.Size, o.Digest = int64(len(small)), sum256(small)
-		o.StallTimeout = 150 * time.Millisecond
+		// each gap is a fifth of the timeout, so a loaded machine's
+		// scheduling delays do not turn it into a stall
+		o.StallTimeout = 500 * time.Millisecond
 		o.Retries = -1
 		_, err := verify.Run(t.Context(), o)
 		require.NoError(t, err)

@@ -21,8 +21,6 @@ func (e *OptionsError) Hint() string {
 	switch e.Field {
 	case "name":
 		return "set artifact-name to a name without \" : < > | * ? \\ / or line breaks"
-	case "retention-days":
-		return "use 0 for the repository default, or a number of days"
 	case "results-url":
 		return "ACTIONS_RESULTS_URL is set by the runner: do not override it"
 	}
