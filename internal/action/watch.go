@@ -262,7 +262,11 @@ func healthSection(rows []watch.HealthRow, withService bool) string {
 			if c.Reason != "" {
 				reason = cell(c.Reason)
 			}
-			fmt.Fprintf(&b, "%s| %s | %s | %s | %s |\n", svc, cell(c.Site), verdict, reason, c.Changed.UTC().Format(time.RFC3339))
+			reported := "-" // a controller that never reported
+			if !c.Changed.IsZero() {
+				reported = c.Changed.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(&b, "%s| %s | %s | %s | %s |\n", svc, cell(c.Site), verdict, reason, reported)
 		}
 	}
 	return b.String() + "\n"

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/portal"
 )
 
 // runBuild is the recipe's one-shot (glm-build-image-and-service.sh) with its
@@ -34,6 +36,14 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	st := &pipeline.State{Opts: o, Progress: env.Progress, Log: env.Stderr}
 	err = pipeline.Run(ctx, st, pipeline.Build())
 	printLint(env, st)
+	if asJSON, _ := v.Bool("json"); asJSON {
+		// What was done, also on failure: a health verdict that fails the
+		// build is part of its result, and so are lint findings.
+		if jerr := writeJSON(env.Stdout, newBuildReport(st)); jerr != nil && err == nil {
+			err = jerr
+		}
+		return err
+	}
 	if err != nil {
 		if st.Registration != nil {
 			// registered, then a controller said no: the ISO, the YAML and
@@ -44,6 +54,58 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	}
 	printBuildResult(env, st)
 	return nil
+}
+
+// buildReport is `build --json`: the names are the action's outputs, with
+// underscores (iso-sha256 ↔ iso_sha256). A field is absent when its stage did
+// not run or failed.
+type buildReport struct {
+	ISOPath        string               `json:"iso_path,omitempty"`
+	ISOSize        int64                `json:"iso_size,omitempty"`
+	ISOSHA256      string               `json:"iso_sha256,omitempty"`
+	ISOURL         string               `json:"iso_url,omitempty"`
+	ESXiVersion    string               `json:"esxi_version,omitempty"`
+	ESXiBuild      string               `json:"esxi_build,omitempty"`
+	ServiceYML     string               `json:"service_yml,omitempty"`
+	SvcVer         string               `json:"svc_ver,omitempty"`
+	Published      string               `json:"published,omitempty"` // published | skipped-identical
+	PublishedAt    string               `json:"published_at,omitempty"`
+	Verified       bool                 `json:"verified"`
+	ServiceID      string               `json:"service_id,omitempty"`
+	DownloadHealth string               `json:"download_health,omitempty"`
+	Registration   *portal.Registration `json:"registration,omitempty"`
+	Health         *portal.HealthResult `json:"health,omitempty"`
+	Lint           []kickstart.Finding  `json:"lint"`
+}
+
+func newBuildReport(st *pipeline.State) buildReport {
+	r := buildReport{Lint: st.Lint, Verified: st.Check != nil, Registration: st.Registration, Health: st.Health}
+	if r.Lint == nil {
+		r.Lint = []kickstart.Finding{}
+	}
+	if iso := st.ISO; iso != nil {
+		r.ISOPath, r.ISOSize, r.ISOSHA256 = st.Opts.Output, iso.Size, iso.SHA256
+		r.ESXiVersion, r.ESXiBuild = iso.Version, iso.Build
+		if st.Opts.Version != "" {
+			r.ESXiVersion = st.Opts.Version
+		}
+	}
+	if svc := st.Service; svc != nil {
+		r.ServiceYML, r.SvcVer = st.Opts.ServiceOut, svc.SvcVer
+		if len(svc.Files) > 0 {
+			r.ISOURL = svc.Files[0].SecureURL
+		}
+	}
+	if obj := st.Object; obj != nil {
+		r.Published, r.PublishedAt = string(obj.Outcome), obj.Where()
+	}
+	if st.Registration != nil {
+		r.ServiceID = st.Registration.ID
+	}
+	if st.Health != nil {
+		r.DownloadHealth = st.Health.Summary()
+	}
+	return r
 }
 
 // usageIfInvalid makes option values the pipeline refused a usage error

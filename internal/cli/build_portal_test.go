@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,6 +100,43 @@ func TestBuildRegistersAndChecksHealth(t *testing.T) {
 		require.Contains(t, out, "registered: updated "+ids[0])
 		require.Equal(t, ids, f.ServiceIDs())
 		require.Equal(t, 1, f.Calls("Service_add"), "no second POST")
+	})
+
+	t.Run("--json carries the registration and every controller's verdict", func(t *testing.T) {
+		code, out, errOut := portalBuild(t, f, nil, dir, append(args, "--json")...)
+		require.Equal(t, 0, code, errOut)
+		var r struct {
+			ISOPath        string `json:"iso_path"`
+			ISOSHA256      string `json:"iso_sha256"`
+			ISOURL         string `json:"iso_url"`
+			ServiceYML     string `json:"service_yml"`
+			Published      string `json:"published"`
+			Verified       bool   `json:"verified"`
+			ServiceID      string `json:"service_id"`
+			DownloadHealth string `json:"download_health"`
+			Registration   struct {
+				ID, Action string
+			} `json:"registration"`
+			Health struct {
+				Controllers []struct {
+					Site, Summary string
+				} `json:"controllers"`
+			} `json:"health"`
+			Lint []any `json:"lint"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+		require.Equal(t, iso, r.ISOPath)
+		require.Len(t, r.ISOSHA256, 64)
+		require.Equal(t, srv.PublicURL("public/esxi/ESXi-8.0U3-BareMetal.iso"), r.ISOURL)
+		require.Equal(t, yml, r.ServiceYML)
+		require.Equal(t, "skipped-identical", r.Published, "the same bytes are there from the first build")
+		require.True(t, r.Verified)
+		require.Equal(t, ids[0], r.ServiceID)
+		require.Equal(t, ids[0], r.Registration.ID)
+		require.Equal(t, "updated", r.Registration.Action)
+		require.Equal(t, "OK", r.DownloadHealth)
+		require.Len(t, r.Health.Controllers, 2)
+		require.NotNil(t, r.Lint, "lint is a list, empty when clean")
 	})
 
 	t.Run("a Critical controller fails the build after the ISO and YAML were written", func(t *testing.T) {

@@ -33,7 +33,7 @@ func configUsage(cmd string, err error) error {
 	if !errors.As(err, &ce) {
 		return err
 	}
-	return usagef(cmd, "%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	return &UsageError{Cmd: cmd, Msg: strings.ReplaceAll(err.Error(), "\n", "; "), Err: err}
 }
 
 // runRegister uploads a service YAML to the portal: create, or update in place

@@ -93,3 +93,18 @@ func TestNewBuildReportsEveryProblemAtOnce(t *testing.T) {
 		require.Contains(t, msg, want)
 	}
 }
+
+// A bad URL option is quoted in its error without what may be a secret: the
+// user:password and the query (a presigned signature) are left out.
+func TestBadURLOptionsAreQuotedWithoutSecrets(t *testing.T) {
+	v := buildValues()
+	v["image-url-prefix"] = "ftp://me:Hunter2Secret@images.example.com/esxi?X-Amz-Signature=SIGSECRET"
+	v["s3-endpoint"] = "http://me:Hunter2Secret@s3.example.com?X-Amz-Signature=SIGSECRET"
+	_, err := pipeline.NewBuild(v, envOf(map[string]string{"ESXI_ROOT_PASSWORD": "Zebra-Quokka-7731"}))
+	require.Error(t, err)
+	msg := option.CLI.Message(err)
+	require.Contains(t, msg, "--image-url-prefix")
+	require.Contains(t, msg, "--s3-endpoint")
+	require.NotContains(t, msg, "Hunter2Secret")
+	require.NotContains(t, msg, "SIGSECRET")
+}

@@ -225,7 +225,7 @@ func (o *Options) validatePublishing() []error {
 	}
 	if o.S3Endpoint != "" {
 		if u, err := url.Parse(o.S3Endpoint); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" {
-			bad("s3-endpoint", fmt.Sprintf("%q: want an https:// URL such as https://s3.example.com:9000", o.S3Endpoint))
+			bad("s3-endpoint", fmt.Sprintf("%q: want an https:// URL such as https://s3.example.com:9000", httpclient.Redact(o.S3Endpoint)))
 		}
 	}
 	for _, p := range [][2]string{{"image-url-prefix", o.URLPrefix}, {"public-url-prefix", o.PublicURLPrefix}} {
@@ -233,7 +233,7 @@ func (o *Options) validatePublishing() []error {
 			continue
 		}
 		if u, err := url.Parse(p[1]); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && o.SkipSSL)) {
-			bad(p[0], fmt.Sprintf("%q: want an https:// URL", p[1]))
+			bad(p[0], fmt.Sprintf("%q: want an https:// URL", httpclient.Redact(p[1])))
 		}
 	}
 	if len(errs) == 0 && publishing && o.Output != "" {

@@ -145,6 +145,10 @@ func open(ctx context.Context, o Options) (io.ReadCloser, int64, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Input, nil)
 	if err != nil {
+		var ue *url.Error // its text holds the raw URL, which may carry a signature
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, 0, fmt.Errorf("GET %s: %w", httpclient.Redact(o.Input), err)
 	}
 	httpclient.SetUserAgent(req, "")

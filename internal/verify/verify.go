@@ -166,6 +166,10 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 
 	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
 	if err != nil {
+		var ue *url.Error // its text holds the raw URL, which may carry a signature
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("GET %s: %w", httpclient.Redact(o.URL), err)
 	}
 	httpclient.SetUserAgent(req, o.UserAgent)
