@@ -203,6 +203,29 @@ func TestKickstartRender(t *testing.T) {
 	require.Contains(t, errb, "not a SHA-512 crypt hash")
 }
 
+// A user without the repository has no templates/hosts/ on disk: --host takes
+// the name of an embedded sample host, and a name that is neither a file nor a
+// sample host lists the sample hosts.
+func TestKickstartRenderSampleHostByName(t *testing.T) {
+	_, fromFile, _ := ks(t, "render", "--host", filepath.Join("..", "..", "templates", "hosts", "esx-raid-naa.yaml"))
+	require.Contains(t, fromFile, "host esx-raid04")
+	for _, name := range []string{"esx-raid-naa", "esx-raid-naa.yaml"} {
+		t.Chdir(t.TempDir()) // no such file here
+		code, out, errb := ks(t, "render", "--host", name)
+		require.Equal(t, 0, code, errb)
+		require.Equal(t, fromFile, out)
+	}
+	code, out, errb := ks(t, "render", "--host", "esx-nope")
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Contains(t, errb, "read host: open esx-nope: no such file or directory (fix: give the path of a host YAML file, or the name of a sample host: esx-bfs-fc, esx-bond-iscsi,")
+	require.NotContains(t, errb, "check the path")
+
+	code, _, errb = ks(t, "render", "--host", filepath.Join("sub", "esx-raid-naa"))
+	require.Equal(t, 1, code, "a path is never a sample host's name")
+	require.Contains(t, errb, "(fix: check the path)")
+}
+
 func TestKickstartRenderOwnTemplateAfterHost(t *testing.T) {
 	tmpl := filepath.Join(t.TempDir(), "mini.tmpl")
 	require.NoError(t, os.WriteFile(tmpl, []byte("# {{ .Name }} {{ len .Connections }}\n"), 0o644))
