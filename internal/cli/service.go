@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
@@ -75,7 +77,7 @@ func runServiceValidate(_ context.Context, env *Env, args []string) error {
 	for _, path := range paths {
 		var found []validateFinding
 		if b, err := os.ReadFile(path); err != nil {
-			found = append(found, validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: err.Error()})
+			found = append(found, unreadable(path, err))
 		} else {
 			for _, f := range service.Check(b) {
 				sev := f.Severity
@@ -112,6 +114,21 @@ func runServiceValidate(_ context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d of %d service files are not valid", bad, len(paths))
 	}
 	return nil
+}
+
+// unreadable is the finding for a file that cannot be read: the cause without
+// the path that the line already starts with, and a fix.
+func unreadable(path string, err error) validateFinding {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	fix := "check the path"
+	if errors.Is(err, fs.ErrPermission) {
+		fix = "make the file readable"
+	}
+	return validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: "cannot read it: " + msg, Fix: fix}
 }
 
 // printFindings writes one file's findings as FILE:LINE: [warning: ]FIELD:

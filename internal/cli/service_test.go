@@ -64,9 +64,10 @@ func TestServiceValidate(t *testing.T) {
 		require.Contains(t, errOut, "error: 1 of 2 service files are not valid")
 	})
 	t.Run("missing file", func(t *testing.T) {
-		code, out, _ := runEnv(t, nil, "service", "validate", filepath.Join(dir, "nope.yml"))
+		nope := filepath.Join(dir, "nope.yml")
+		code, out, _ := runEnv(t, nil, "service", "validate", nope)
 		require.Equal(t, 1, code)
-		require.Contains(t, out, "nope.yml")
+		require.Equal(t, nope+": (file): cannot read it: no such file or directory (fix: check the path)\n", out)
 	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{{"service"}, {"service", "validate"}, {"service", "frobnicate"}} {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"unicode"
@@ -109,11 +110,29 @@ func Check(b []byte) []*FieldError {
 	return fs
 }
 
+// yamlSyntaxLine splits yaml.v3's "yaml: line N: message" into N and the
+// message, so that the finding points at the line as FILE:LINE does; 0 and
+// the whole text when the error names no line.
+func yamlSyntaxLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return 0, msg
+	}
+	num, text, ok := strings.Cut(rest, ": ")
+	n, cerr := strconv.Atoi(num)
+	if !ok || cerr != nil || n <= 0 {
+		return 0, msg
+	}
+	return n, text
+}
+
 // check parses and checks b; s is nil when b is not a YAML mapping.
 func check(b []byte) (*Service, []*FieldError) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, []*FieldError{{Field: "(document)", Severity: Error, Msg: err.Error(), Fix: "fix the YAML syntax"}}
+		line, msg := yamlSyntaxLine(err)
+		return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: "fix the YAML syntax"}}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: "not a YAML mapping of service fields", Fix: "start from templates/service.yml.tmpl"}}
@@ -425,7 +444,7 @@ func (c *checker) downloadURL(p, s string, skip bool) {
 		c.errorf(p, "give the https:// URL the on-prem controller downloads the image from", "%q is not an absolute URL, so the controller cannot download it", s)
 		return
 	case u.Scheme == "http" && !skip:
-		c.errorf(p, "serve the image over https:// (or set skip_ssl_verify: true for a plain or private server)",
+		c.errorf(p, "serve the image over https://, or set skip_ssl_verify: true for a plain or private server",
 			"must be an https:// URL unless skip_ssl_verify is true, got \"http://\"")
 		return
 	case u.Scheme == "http":

@@ -279,3 +279,15 @@ func TestValidateMinimal(t *testing.T) {
 		"schema_version": service.Warning, "files": service.Error,
 	}, got)
 }
+
+// A YAML syntax error points at its line, as FILE:LINE does, and the message
+// does not repeat it.
+func TestValidateSyntaxErrorHasItsLine(t *testing.T) {
+	found := service.Check([]byte("name: x\ntype: deploy\nsvc_ver: \"8.0\n  - a: b\n"))
+	require.Len(t, found, 1)
+	require.Equal(t, "(document)", found[0].Field)
+	require.Equal(t, 3, found[0].Line, found[0].Error())
+	require.NotContains(t, found[0].Msg, "line 3")
+	require.NotContains(t, found[0].Msg, "yaml:")
+	require.Equal(t, "fix the YAML syntax", found[0].Fix)
+}
