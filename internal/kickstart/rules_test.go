@@ -1,6 +1,7 @@
 package kickstart_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -261,4 +262,20 @@ func TestTemplatingInput(t *testing.T) {
 	require.True(t, v4(kickstart.Linter{}))
 	require.True(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v3"}))
 	require.False(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v4"}))
+}
+
+// Findings come down the file: whole-file ones first, then by line, whatever
+// check found them first (here the leftover check runs before the script
+// parser, and the missing network command is found last).
+func TestGroupSortsByLine(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\ninstall --firstdisk --overwritevmfs\n" +
+		"%post --interpreter=busybox\nif [ -d /x ; then\n  echo x\n%post --interpreter=busybox\necho <no value>\n/bin/poweroff -n\n")
+	var got []int
+	for _, f := range kickstart.Group(kickstart.Lint("ks.cfg", src, nil)) {
+		got = append(got, f.Line)
+	}
+	require.True(t, slices.IsSorted(got), "%v", got)
+	require.Contains(t, got, 0)
+	require.Contains(t, got, 5) // the unclosed if
+	require.Contains(t, got, 8)
 }
