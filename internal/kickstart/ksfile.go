@@ -276,7 +276,22 @@ func (c *checker) unknownCommand(n int, tokens []string) {
 		}
 		msg += ")"
 	}
+	if isShellCommand(name) {
+		msg += "; the installer skips the line (it is a shell command: run it in a %post or %firstboot section)"
+		c.warnf(n, "%s", msg)
+		return
+	}
 	c.warnf(n, "%s; the installer skips the line", msg)
+}
+
+// isShellCommand reports whether name is a command of the ESXi shell that
+// kickstarts often carry outside a script section by mistake.
+func isShellCommand(name string) bool {
+	switch name {
+	case "vim-cmd", "esxcli", "localcli", "echo", "sleep", "cp", "mkdir", "sed", "cat", "chmod":
+		return true
+	}
+	return strings.HasPrefix(name, "esxcfg-") || strings.HasPrefix(name, "/")
 }
 
 // bodyLine checks one line of a section body. Bodies are scripts: only lines

@@ -42,7 +42,8 @@ func TestInstallerWarningsAreWarnings(t *testing.T) {
 		line     int
 		msg      string
 	}{
-		"top-level vim-cmd":     {"vmaccepteula\n", "vmaccepteula\nvim-cmd hostsvc/enable_ssh\n", 2, `unknown command "vim-cmd"`},
+		"top-level vim-cmd":     {"vmaccepteula\n", "vmaccepteula\nvim-cmd hostsvc/enable_ssh\n", 2, `unknown command "vim-cmd"; the installer skips the line (it is a shell command: run it in a %post or %firstboot section)`},
+		"top-level esxcfg":      {"vmaccepteula\n", "vmaccepteula\nesxcfg-vswitch -L vmnic1 vSwitch0\n", 2, `unknown command "esxcfg-vswitch"; the installer skips the line (it is a shell command`},
 		"extra positional word": {"vmaccepteula\n", "vmaccepteula\nkeyboard US Default\n", 2, `unexpected argument "US"`},
 		"unknown option":        {"vmaccepteula\n", "vmaccepteula\nreboot --eject\n", 2, "unknown option --eject for reboot"},
 		"interpreter no value":  {"%post --interpreter=busybox", "%post --interpreter", 5, "%post --interpreter needs a value"},
