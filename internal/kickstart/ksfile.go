@@ -268,6 +268,12 @@ func (c *checker) unknownCommand(n int, tokens []string) {
 			return
 		}
 	}
+	if rest, ok := strings.CutPrefix(name, "\ufeff"); ok {
+		// Editors on Windows write a UTF-8 byte order mark; the installer
+		// reads the file as it is, so the mark sticks to the first command.
+		c.warnf(n, "the file starts with a UTF-8 byte order mark, so the installer reads the first command as %q, an unknown command, and skips the line; save the file as UTF-8 without a byte order mark", "\ufeff"+rest)
+		return
+	}
 	msg := fmt.Sprintf("unknown command %q", name)
 	if s := suggest(name, commandNames); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?", s)

@@ -280,3 +280,18 @@ func TestGroupSortsByLine(t *testing.T) {
 	require.Contains(t, got, 5) // the unclosed if
 	require.Contains(t, got, 8)
 }
+
+// A byte order mark sticks to the first command, as in the installer; the
+// finding names the mark instead of an unknown command "\ufeffvmaccepteula".
+func TestByteOrderMark(t *testing.T) {
+	ks := "\ufeff" + minimal
+	p := one(t, kickstart.Linter{InstallerOnly: true}, ks, 1, "the file starts with a UTF-8 byte order mark, so the installer reads the first command as")
+	require.True(t, p.Warning)
+	require.Contains(t, p.Msg, "save the file as UTF-8 without a byte order mark")
+	var msgs []string
+	for _, f := range (kickstart.Linter{InstallerOnly: true}).Check("ks.cfg", []byte(ks)) {
+		msgs = append(msgs, f.Error())
+	}
+	require.Contains(t, strings.Join(msgs, "\n"), "vmaccepteula command was not specified")
+	require.NotContains(t, strings.Join(msgs, "\n"), "unknown command \"")
+}
