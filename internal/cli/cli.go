@@ -44,14 +44,13 @@ type UsageError struct {
 	Err error
 }
 
+// Error is Msg, which usagef writes with its cause already in it, else the
+// cause alone.
 func (e *UsageError) Error() string {
-	switch {
-	case e.Err == nil:
-		return e.Msg
-	case e.Msg == "":
+	if e.Msg == "" && e.Err != nil {
 		return e.Err.Error()
 	}
-	return e.Msg + ": " + e.Err.Error()
+	return e.Msg
 }
 
 // Unwrap returns the cause.
