@@ -185,6 +185,10 @@ func LoadHostFile(file string) (Host, error) {
 func LoadHosts(fsys fs.FS, dir, prefix string) ([]Host, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // name the directory as the user gave it, not "."
+			err = &fs.PathError{Op: pe.Op, Path: path.Join(prefix, dir), Err: pe.Err}
+		}
 		return nil, fmt.Errorf("read hosts: %w", err)
 	}
 	var names []string
@@ -196,7 +200,7 @@ func LoadHosts(fsys fs.FS, dir, prefix string) ([]Host, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, fmt.Errorf("read hosts: no *.yaml files in %s", path.Join(prefix, dir))
+		return nil, fmt.Errorf("read hosts: no *.yaml files in %s: put one host definition per file there (as in templates/hosts), or use the built-in sample hosts", path.Join(prefix, dir))
 	}
 	var hosts []Host
 	var errs []error

@@ -3,6 +3,7 @@ package kickstart_test
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -237,7 +238,12 @@ func TestLoadHostsStrict(t *testing.T) {
 	}
 
 	_, err = kickstart.LoadHosts(fstest.MapFS{"d/x.txt": {}}, "d", "")
-	require.ErrorContains(t, err, "no *.yaml files in d")
+	require.ErrorContains(t, err, "no *.yaml files in d: put one host definition per file there")
+
+	// A directory that is not there is named as the user gave it.
+	_, err = kickstart.LoadHosts(os.DirFS(filepath.Join(t.TempDir(), "nope")), ".", "my/hosts")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.EqualError(t, err, "read hosts: open my/hosts: no such file or directory")
 }
 
 func TestLoadHostFile(t *testing.T) {
