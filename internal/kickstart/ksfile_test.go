@@ -112,7 +112,7 @@ func TestCheck(t *testing.T) {
 		"hash without iscrypted": {edit("rootpw --iscrypted "+testHash, "rootpw "+testHash), 2, false,
 			"it looks like a crypt hash: add --iscrypted"},
 		"md5 hash without iscrypted": {edit("rootpw --iscrypted "+testHash, "rootpw $1$.vSaIn5T$8gWqn1PripEjH911OQT7N/"), 2, true,
-			"it looks like a crypt hash: add --iscrypted"},
+			`rootpw: the password looks like a crypt hash ($1$…): add --iscrypted, or the installer takes these 34 characters as the password`},
 		"bad hash":     {edit(testHash, "$6$salt$abc"), 2, false, "is not a SHA-512"},
 		"sha-256 hash": {edit(testHash, "$5$salt$abc"), 2, true, "whether 7.0/8.0 take $5$ hashes is not known"},
 		"placeholder":  {edit(testHash, kickstart.RootpwPlaceholder), 2, false, "build-time placeholder"},
