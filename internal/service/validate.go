@@ -1,9 +1,11 @@
 package service
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"reflect"
@@ -129,15 +131,36 @@ func yamlSyntaxLine(err error) (int, string) {
 
 // check parses and checks b; s is nil when b is not a YAML mapping.
 func check(b []byte) (*Service, []*FieldError) {
+	// A template (templates/service.yml.tmpl) is not a service YAML yet: say
+	// so instead of only reporting the syntax its actions break.
+	templateFix := ""
+	if bytes.Contains(b, []byte("{{")) {
+		templateFix = "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders from it, the file given with -s"
+	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		line, msg := yamlSyntaxLine(err)
-		return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: "fix the YAML syntax"}}
+		return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: cmp.Or(templateFix, "fix the YAML syntax")}}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: "not a YAML mapping of service fields", Fix: "start from templates/service.yml.tmpl"}}
+		msg := "not a YAML mapping of service fields"
+		if len(doc.Content) == 0 {
+			msg = "the file holds no YAML document"
+		}
+		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: msg,
+			Fix: cmp.Or(templateFix, "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe")}}
 	}
 	c := &checker{lines: map[string]int{}, present: map[string]bool{}}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		line := next.Line
+		if err != nil {
+			line, _ = yamlSyntaxLine(err)
+		}
+		c.found = append(c.found, &FieldError{Field: "(document)", Line: line, Severity: Warning,
+			Msg: "a second YAML document starts here; only the first is a service", Fix: "put one service per file"})
+	}
 	c.shape(doc.Content[0], reflect.TypeFor[Service](), "")
 	var s Service
 	_ = doc.Content[0].Decode(&s) // type mismatches were reported by shape, with their paths
@@ -290,8 +313,12 @@ func (c *checker) service(s *Service) {
 	if !c.present["description"] {
 		c.warnf("description", "add a description; the portal shows it when a user picks an image", "is not set")
 	}
-	if s.Timeout <= 0 {
-		c.errorf("timeout", "give the deployment time limit in seconds, download included (HPE's ESXi recipe writes 1800)", "must be > 0 seconds, got %d", s.Timeout)
+	const timeoutFix = "give the deployment time limit in seconds, download included; HPE's ESXi recipe writes 1800"
+	switch {
+	case !c.present["timeout"]:
+		c.errorf("timeout", timeoutFix, "is required")
+	case s.Timeout <= 0:
+		c.errorf("timeout", timeoutFix, "must be > 0 seconds, got %d", s.Timeout)
 	}
 	c.enum("approach", s.Approach, Approaches)
 	if c.present["assumed_boot_method"] {
@@ -312,7 +339,7 @@ func (c *checker) service(s *Service) {
 		}
 	}
 	if len(s.Files) == 0 {
-		c.errorf("files", "add the image under files: (path, file_size, secure_url, signature, algorithm...)", "at least one file is required")
+		c.errorf("files", "add the image under files: with path, file_size, secure_url, signature and algorithm", "at least one file is required")
 	}
 	for i := range s.Files {
 		c.file(fmt.Sprintf("files[%d]", i), &s.Files[i], s.Timeout)
@@ -386,7 +413,7 @@ func (c *checker) name(field, v string) {
 	}
 	for i, r := range v {
 		if !unicode.IsPrint(r) {
-			c.errorf(field, "remove it (write the name on one line, without tabs or control characters)",
+			c.errorf(field, "remove it: write the name on one line, without tabs or control characters",
 				"has the non-printable character %U at byte %d; the portal takes printable characters only", r, i)
 			break
 		}

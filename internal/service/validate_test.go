@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
 func validYAML(t *testing.T) string {
@@ -290,4 +291,37 @@ func TestValidateSyntaxErrorHasItsLine(t *testing.T) {
 	require.NotContains(t, found[0].Msg, "line 3")
 	require.NotContains(t, found[0].Msg, "yaml:")
 	require.Equal(t, "fix the YAML syntax", found[0].Fix)
+}
+
+// What a new user may hand to validate by mistake: an empty file, two
+// services in one file, the service template itself, a file without timeout.
+func TestValidateWrongFiles(t *testing.T) {
+	one := func(t *testing.T, y, field string) *service.FieldError {
+		t.Helper()
+		for _, f := range service.Check([]byte(y)) {
+			if f.Field == field {
+				return f
+			}
+		}
+		t.Fatalf("no finding on %s in %v", field, service.Check([]byte(y)))
+		return nil
+	}
+	f := one(t, "", "(document)")
+	require.Equal(t, "the file holds no YAML document", f.Msg)
+	require.Equal(t, service.Error, f.Severity)
+
+	y := validYAML(t)
+	f = one(t, y+"---\n"+y, "(document)")
+	require.Equal(t, service.Warning, f.Severity)
+	require.Equal(t, strings.Count(y, "\n")+1, f.Line, "the line of the second document")
+	require.Contains(t, f.Msg, "a second YAML document starts here")
+
+	tmpl, err := templates.FS.ReadFile("service.yml.tmpl")
+	require.NoError(t, err)
+	f = one(t, string(tmpl), "(document)")
+	require.Contains(t, f.Fix, "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders")
+
+	f = one(t, strings.Replace(y, "timeout: 1800\n", "", 1), "timeout")
+	require.Equal(t, "is required", f.Msg)
+	require.Equal(t, service.Error, f.Severity)
 }
