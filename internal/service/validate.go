@@ -423,7 +423,7 @@ func (c *checker) name(field, v string) {
 func (c *checker) file(p string, f *File, timeout int64) {
 	c.required(p+".path", f.Path, "the file name on the controller, e.g. \"vmware.iso\"")
 	if f.FileSize <= 0 {
-		c.errorf(p+".file_size", "give the size in bytes of the published file (stat -c %s FILE)", "must be > 0 bytes, got %d", f.FileSize)
+		c.errorf(p+".file_size", "give the size in bytes of the published file: stat -c %s FILE", "must be > 0 bytes, got %d", f.FileSize)
 	}
 	switch {
 	case f.SecureURL != "":
@@ -442,7 +442,7 @@ func (c *checker) file(p string, f *File, timeout int64) {
 	case f.DownloadTimeout <= 0:
 		c.errorf(p+".download_timeout", "give the download time limit in seconds; HPE's ESXi recipe writes 900", "must be > 0 seconds, got %d", f.DownloadTimeout)
 	case timeout > 0 && f.DownloadTimeout >= timeout:
-		c.warnf(p+".download_timeout", "make download_timeout smaller than timeout (HPE's ESXi recipe: 900 of 1800), or raise timeout",
+		c.warnf(p+".download_timeout", "make download_timeout smaller than timeout, or raise timeout; HPE's ESXi recipe writes 900 of 1800",
 			"%d s leaves no time to install if the download takes it: the service timeout (%d s) includes the download", f.DownloadTimeout, timeout)
 	}
 	c.enum(p+".algorithm", f.Algorithm, Algorithms)
@@ -501,7 +501,7 @@ func (c *checker) info(p string, in *Info) {
 		c.errorf(p+".path", "give the absolute path the installer reads, e.g. /KS.CFG", "must start with /, got %q", in.Path)
 	}
 	if in.Contents == "" {
-		c.errorf(p+".contents", "put the encoded file (base64 -w0 FILE)", "is required")
+		c.errorf(p+".contents", "put the encoded file there: base64 -w0 FILE", "is required")
 		return
 	}
 	if !slices.Contains(Encodings, in.Encoding) {
@@ -509,7 +509,7 @@ func (c *checker) info(p string, in *Info) {
 	}
 	data, err := in.Decode()
 	if err != nil {
-		c.errorf(p+".contents", fmt.Sprintf("encode the file with %s (no line wrap: base64 -w0)", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
+		c.errorf(p+".contents", fmt.Sprintf("encode the file with %s, without line wraps: base64 -w0", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
 		return
 	}
 	if in.Templating == "go-text-template" {
@@ -518,7 +518,7 @@ func (c *checker) info(p string, in *Info) {
 			name = "contents"
 		}
 		if _, err := template.New(name).Funcs(kickstart.Funcs()).Parse(string(data)); err != nil {
-			c.errorf(p+".contents", "fix the template (esxi-byoi kickstart lint shows the line); only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
+			c.errorf(p+".contents", "fix the template, esxi-byoi kickstart lint shows the line; only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
 				"template does not parse: %v", err)
 		}
 	}

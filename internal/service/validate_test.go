@@ -225,6 +225,9 @@ func TestValidate(t *testing.T) {
 			require.NotNil(t, hit, "want %s: ...%s... in:\n%v", tc.field, tc.msg, found)
 			require.Equal(t, tc.sev, hit.Severity, hit.Error())
 			require.NotEmpty(t, hit.Fix, "every finding says how to fix it")
+			for _, p := range found {
+				require.NotContains(t, p.Fix, "(", "a fix prints inside (fix: …): %s", p.Error())
+			}
 			if tc.sev == service.Warning {
 				require.NotContains(t, service.Problems(service.Validate([]byte(y))), hit, "a warning is not an error")
 			} else {
