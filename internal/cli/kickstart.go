@@ -35,7 +35,7 @@ func runKickstart(ctx context.Context, env *Env, args []string) error {
 	case "render":
 		return runKickstartRender(env, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [--templating-input hostdef-v3|hostdef-v4] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml|SAMPLE [--root-password-hash HASH] [FILE]")
 		return flag.ErrHelp
 	default:
 		return usagef("kickstart", "unknown subcommand %q: want lint or render", args[0])
