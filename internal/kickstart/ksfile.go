@@ -366,7 +366,7 @@ func (c *checker) finish() {
 		byName[cmd.spec.name] = append(byName[cmd.spec.name], cmd)
 	}
 	if len(byName["vmaccepteula"]) == 0 {
-		report("vmaccepteula command was not specified: the installer stops")
+		report("vmaccepteula command was not specified: the installer stops; add the line vmaccepteula")
 	}
 	var family []*command
 	for _, f := range installFamily {
@@ -375,14 +375,14 @@ func (c *checker) finish() {
 	slices.SortFunc(family, func(a, b *command) int { return a.line - b.line })
 	switch {
 	case len(family) == 0:
-		report("none of install, installorupgrade or upgrade is specified")
+		report("none of install, installorupgrade or upgrade is specified: the installer stops; add one, e.g. install --firstdisk --overwritevmfs")
 	case len(family) > 1:
 		for _, cmd := range family[1:] {
 			c.errorf(cmd.line, "%s: more than one of install, upgrade or installorupgrade (first on %s); there can be only one", cmd.name, lineRef(family[0].line))
 		}
 	}
 	if len(byName["install"]) > 0 && len(byName["rootpw"]) == 0 {
-		report("command \"rootpw\" required but not found")
+		report("command \"rootpw\" required but not found: the installer stops; add rootpw --iscrypted with a SHA-512 crypt hash")
 	}
 	for _, name := range []string{"clearpart", "part", "partitionembed"} {
 		for _, cmd := range byName[name] {
