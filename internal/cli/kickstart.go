@@ -226,6 +226,9 @@ func readKickstart(pos []string) (string, []byte, error) {
 		src, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
 		return embeddedKickstart, src, err
 	}
+	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+		return "", nil, fmt.Errorf("read kickstart template: %s is a directory: give the template file in it, e.g. %s", pos[0], filepath.Join(pos[0], "kickstart.cfg.tmpl"))
+	}
 	src, err := os.ReadFile(pos[0])
 	if err != nil {
 		return "", nil, fmt.Errorf("read kickstart template: %w", err)

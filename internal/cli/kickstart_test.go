@@ -248,6 +248,7 @@ func TestKickstartUsage(t *testing.T) {
 		"two files":          {[]string{"lint", "a", "b"}, 2, "at most one template FILE"},
 		"bad flag":           {[]string{"lint", "--nope"}, 2, "flag provided but not defined"},
 		"missing file":       {[]string{"lint", "/nonexistent/ks.tmpl"}, 1, "read kickstart template"},
+		"directory":          {[]string{"lint", os.TempDir()}, 1, "is a directory: give the template file in it, e.g. " + filepath.Join(os.TempDir(), "kickstart.cfg.tmpl")},
 		"missing host":       {[]string{"render", "--host", "/nonexistent/h.yaml"}, 1, "read host"},
 		"help":               {[]string{"lint", "-h"}, 0, "usage: esxi-byoi kickstart lint"},
 	}
