@@ -238,6 +238,11 @@ func (c *checker) shape(n *yaml.Node, t reflect.Type, path string) {
 		defer func() { n.Content = kept }() // without duplicates, so the rest still decodes
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				c.found = append(c.found, &FieldError{Field: join(path, "(key)"), Line: k.Line, Severity: Error,
+					Msg: "a key must be a plain name, not " + kindName(k), Fix: "write the key as a plain name: key: value"})
+				continue
+			}
 			p := join(path, k.Value)
 			if prev, dup := seen[k.Value]; dup {
 				c.found = append(c.found, &FieldError{Field: p, Line: k.Line, Severity: Error,

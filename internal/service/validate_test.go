@@ -324,6 +324,10 @@ func TestValidateWrongFiles(t *testing.T) {
 	f = one(t, string(tmpl), "(document)")
 	require.Contains(t, f.Fix, "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders")
 
+	f = one(t, "? [a]\n: b\n"+y, "(key)")
+	require.Equal(t, "a key must be a plain name, not a list", f.Msg)
+	require.Equal(t, 1, f.Line)
+
 	f = one(t, strings.Replace(y, "timeout: 1800\n", "", 1), "timeout")
 	require.Equal(t, "is required", f.Msg)
 	require.Equal(t, service.Error, f.Severity)
