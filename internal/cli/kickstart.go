@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/templates"
@@ -31,7 +35,7 @@ func runKickstart(ctx context.Context, env *Env, args []string) error {
 	case "render":
 		return runKickstartRender(env, args[1:])
 	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart lint [--installer-only] [--json] [--hosts DIR] [--templating-input hostdef-v3|hostdef-v4] [FILE]\n       esxi-byoi kickstart render --host HOST.yaml|SAMPLE [--root-password-hash HASH] [FILE]")
 		return flag.ErrHelp
 	default:
 		return usagef("kickstart", "unknown subcommand %q: want lint or render", args[0])
@@ -128,11 +132,11 @@ type lintReport struct {
 // The rootpw line keeps kickstart.RootpwPlaceholder unless a hash is given.
 func runKickstartRender(env *Env, args []string) error {
 	fs := newFlags(env, "kickstart render")
-	hostFile := fs.String("host", "", "host definition (hostdef-v3 YAML, as in "+embeddedHosts+"/); required")
+	hostFile := fs.String("host", "", "host definition: a hostdef-v3 YAML file, or the name of an embedded sample host ("+embeddedHosts+"/NAME.yaml, e.g. esx-bfs-fc); required")
 	hash := fs.String("root-password-hash", "", "SHA-512 crypt hash ($6$...) to put in place of "+kickstart.RootpwPlaceholder+
 		"; without it the placeholder stays, as in the template the portal receives before the build substitutes it")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart render --host HOST.yaml [--root-password-hash HASH] [FILE]")
+		fmt.Fprintln(env.Stderr, "usage: esxi-byoi kickstart render --host HOST.yaml|SAMPLE [--root-password-hash HASH] [FILE]")
 		fmt.Fprintln(env.Stderr, "Prints the kickstart that the template FILE (default: the embedded "+embeddedKickstart+") renders for one host.")
 		fs.PrintDefaults()
 	}
@@ -155,7 +159,7 @@ func runKickstartRender(env *Env, args []string) error {
 			return err
 		}
 	}
-	host, err := kickstart.LoadHostFile(*hostFile)
+	host, err := loadRenderHost(*hostFile)
 	if err != nil {
 		return hostErrors(env, err)
 	}
@@ -171,11 +175,59 @@ func runKickstartRender(env *Env, args []string) error {
 	return err
 }
 
+// loadRenderHost reads the host file at arg. When there is no such file and arg
+// is a bare name, it is the embedded sample host arg or arg.yaml: the binary
+// carries templates/hosts, which a user without the repository cannot give
+// as a path. A name that matches neither says which sample hosts there are.
+func loadRenderHost(arg string) (kickstart.Host, error) {
+	h, err := kickstart.LoadHostFile(arg)
+	if !errors.Is(err, fs.ErrNotExist) || strings.ContainsAny(arg, `/\`) {
+		return h, err
+	}
+	names, lerr := fs.Glob(templates.FS, "hosts/*.yaml")
+	if lerr != nil {
+		return h, err
+	}
+	for i, n := range names {
+		n = strings.TrimSuffix(path.Base(n), ".yaml")
+		if n == arg || n+".yaml" == arg {
+			src, rerr := templates.FS.ReadFile("hosts/" + n + ".yaml")
+			if rerr != nil {
+				return kickstart.Host{}, rerr
+			}
+			file := embeddedHosts + "/" + n + ".yaml"
+			def, derr := kickstart.DecodeHost(file, bytes.NewReader(src))
+			if derr != nil {
+				return kickstart.Host{}, derr
+			}
+			return kickstart.Host{File: file, Def: *def}, nil
+		}
+		names[i] = n
+	}
+	return h, &hostNotFoundError{err: err, samples: names}
+}
+
+// hostNotFoundError is a --host that is neither a file nor a sample host; its
+// fix lists the sample hosts.
+type hostNotFoundError struct {
+	err     error
+	samples []string
+}
+
+func (e *hostNotFoundError) Error() string { return e.err.Error() }
+func (e *hostNotFoundError) Unwrap() error { return e.err }
+func (e *hostNotFoundError) Hint() string {
+	return "give the path of a host YAML file, or the name of a sample host: " + strings.Join(e.samples, ", ")
+}
+
 // readKickstart returns the template named by pos, or the embedded default.
 func readKickstart(pos []string) (string, []byte, error) {
 	if len(pos) == 0 {
 		src, err := templates.FS.ReadFile("kickstart.cfg.tmpl")
 		return embeddedKickstart, src, err
+	}
+	if st, err := os.Stat(pos[0]); err == nil && st.IsDir() {
+		return "", nil, fmt.Errorf("read kickstart template: %s is a directory: give the template file in it, e.g. %s", pos[0], filepath.Join(pos[0], "kickstart.cfg.tmpl"))
 	}
 	src, err := os.ReadFile(pos[0])
 	if err != nil {

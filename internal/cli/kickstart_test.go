@@ -182,7 +182,8 @@ func TestKickstartLintBadHostFile(t *testing.T) {
 
 	code, _, errb = ks(t, "lint", "--hosts", hosts)
 	require.Equal(t, 1, code, errb)
-	require.Contains(t, errb, filepath.ToSlash(filepath.Join(hosts, "typo.yaml"))+":2: field SSHKey not found in type kickstart.HostDef")
+	require.Contains(t, errb, filepath.ToSlash(filepath.Join(hosts, "typo.yaml"))+":2: unknown key SSHKey in a host definition: the portal's host data has no such field (did you mean SSHKeys?)")
+	require.NotContains(t, errb, "kickstart.", "no Go type names")
 }
 
 func TestKickstartRender(t *testing.T) {
@@ -201,6 +202,29 @@ func TestKickstartRender(t *testing.T) {
 	code, _, errb = ks(t, "render", "--root-password-hash", "plain", "--host", host)
 	require.Equal(t, 1, code)
 	require.Contains(t, errb, "not a SHA-512 crypt hash")
+}
+
+// A user without the repository has no templates/hosts/ on disk: --host takes
+// the name of an embedded sample host, and a name that is neither a file nor a
+// sample host lists the sample hosts.
+func TestKickstartRenderSampleHostByName(t *testing.T) {
+	_, fromFile, _ := ks(t, "render", "--host", filepath.Join("..", "..", "templates", "hosts", "esx-raid-naa.yaml"))
+	require.Contains(t, fromFile, "host esx-raid04")
+	for _, name := range []string{"esx-raid-naa", "esx-raid-naa.yaml"} {
+		t.Chdir(t.TempDir()) // no such file here
+		code, out, errb := ks(t, "render", "--host", name)
+		require.Equal(t, 0, code, errb)
+		require.Equal(t, fromFile, out)
+	}
+	code, out, errb := ks(t, "render", "--host", "esx-nope")
+	require.Equal(t, 1, code)
+	require.Empty(t, out)
+	require.Contains(t, errb, "read host: open esx-nope: no such file or directory (fix: give the path of a host YAML file, or the name of a sample host: esx-bfs-fc, esx-bond-iscsi,")
+	require.NotContains(t, errb, "check the path")
+
+	code, _, errb = ks(t, "render", "--host", filepath.Join("sub", "esx-raid-naa"))
+	require.Equal(t, 1, code, "a path is never a sample host's name")
+	require.Contains(t, errb, "(fix: check the path)")
 }
 
 func TestKickstartRenderOwnTemplateAfterHost(t *testing.T) {
@@ -224,6 +248,7 @@ func TestKickstartUsage(t *testing.T) {
 		"two files":          {[]string{"lint", "a", "b"}, 2, "at most one template FILE"},
 		"bad flag":           {[]string{"lint", "--nope"}, 2, "flag provided but not defined"},
 		"missing file":       {[]string{"lint", "/nonexistent/ks.tmpl"}, 1, "read kickstart template"},
+		"directory":          {[]string{"lint", os.TempDir()}, 1, "is a directory: give the template file in it, e.g. " + filepath.Join(os.TempDir(), "kickstart.cfg.tmpl")},
 		"missing host":       {[]string{"render", "--host", "/nonexistent/h.yaml"}, 1, "read host"},
 		"help":               {[]string{"lint", "-h"}, 0, "usage: esxi-byoi kickstart lint"},
 	}

@@ -362,3 +362,29 @@ func TestInspectTellsMissingKerneloptFromEmpty(t *testing.T) {
 		})
 	}
 }
+
+// A usage error prints its message once, with the cause it wraps: a bad flag,
+// the output that is the input, a bad --size.
+func TestUsageErrorSaysItOnce(t *testing.T) {
+	in := smallSample(t)
+	for name, tc := range map[string]struct {
+		args []string
+		once string
+	}{
+		"bad flag":  {[]string{"remaster", "--nope"}, "flag provided but not defined: -nope"},
+		"same file": {[]string{"remaster", "-i", in, "-o", in}, "output is the input file"},
+		"bad size":  {[]string{"sample-iso", "-o", filepath.Join(t.TempDir(), "x.iso"), "--size", "12QB"}, `size "12QB"`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, stderr := run(t, tc.args...)
+			require.Equal(t, 2, code, stderr)
+			var errLine string
+			for _, l := range strings.Split(stderr, "\n") {
+				if strings.HasPrefix(l, "error: ") {
+					errLine = l
+				}
+			}
+			require.Equal(t, 1, strings.Count(errLine, tc.once), "said once: %s", errLine)
+		})
+	}
+}

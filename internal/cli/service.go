@@ -2,14 +2,18 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 )
 
-const serviceUsage = "usage: esxi-byoi service validate [--json] FILE.yml..."
+const serviceUsage = "usage: esxi-byoi service validate [--json] FILE.yml...|DIR"
 
 // runService dispatches `esxi-byoi service SUBCOMMAND`.
 func runService(ctx context.Context, env *Env, args []string) error {
@@ -30,7 +34,8 @@ const serviceValidateDoc = "validate checks HPE Bare Metal service YAML files as
 	"portal's own API model (hpegl-metal-client) and what HPE's recipes show it accepts.\n" +
 	"Errors (exit 1): what the portal refuses or a controller cannot deploy. Warnings: what is\n" +
 	"legal but unusual, with the value HPE's ESXi recipe writes. Findings print as\n" +
-	"FILE:LINE: [warning: ]FIELD: message (fix: ...); --json prints them as JSON."
+	"FILE:LINE: [warning: ]FIELD: message (fix: ...); --json prints them as JSON. A DIR stands\n" +
+	"for every *.yml and *.yaml file below it."
 
 // validateFinding is one finding of `service validate --json`.
 type validateFinding struct {
@@ -67,6 +72,9 @@ func runServiceValidate(_ context.Context, env *Env, args []string) error {
 	if len(paths) == 0 {
 		return usagef("service", "want at least one service YAML file")
 	}
+	if paths, err = serviceYAMLs(paths); err != nil {
+		return err
+	}
 	report := struct {
 		Findings []validateFinding `json:"findings"`
 		Files    []validateFile    `json:"files"`
@@ -75,7 +83,7 @@ func runServiceValidate(_ context.Context, env *Env, args []string) error {
 	for _, path := range paths {
 		var found []validateFinding
 		if b, err := os.ReadFile(path); err != nil {
-			found = append(found, validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: err.Error()})
+			found = append(found, unreadable(path, err))
 		} else {
 			for _, f := range service.Check(b) {
 				sev := f.Severity
@@ -112,6 +120,55 @@ func runServiceValidate(_ context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d of %d service files are not valid", bad, len(paths))
 	}
 	return nil
+}
+
+// serviceYAMLs expands each directory of paths to every *.yml and *.yaml file
+// below it (hidden directories such as .git skipped), sorted; files stay as
+// given. Unlike verify, a YAML without svc_flavor is kept: validate is where
+// a broken service file must show. A directory without any YAML is an error.
+func serviceYAMLs(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			out = append(out, p) // a missing file is reported as a finding
+			continue
+		}
+		n := len(out)
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case d.IsDir() && path != p && strings.HasPrefix(d.Name(), "."):
+				return filepath.SkipDir
+			case d.Type().IsRegular():
+				if ext := strings.ToLower(filepath.Ext(path)); ext == ".yml" || ext == ".yaml" {
+					out = append(out, path)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("service validate: %w", err)
+		}
+		if len(out) == n {
+			return nil, fmt.Errorf("service validate: no *.yml or *.yaml file in the directory %s: give service YAML files or a directory that holds them", p)
+		}
+	}
+	return out, nil
+}
+
+// unreadable is the finding for a file that cannot be read: the cause without
+// the path that the line already starts with, and a fix.
+func unreadable(path string, err error) validateFinding {
+	msg := err.Error()
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		msg = pe.Err.Error()
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: "cannot read it: " + msg, Fix: "make the file readable"}
+	}
+	return validateFinding{File: path, Severity: service.Error, Field: "(file)", Message: "cannot read it: " + msg, Fix: "check the path"}
 }
 
 // printFindings writes one file's findings as FILE:LINE: [warning: ]FIELD:

@@ -64,9 +64,10 @@ func TestServiceValidate(t *testing.T) {
 		require.Contains(t, errOut, "error: 1 of 2 service files are not valid")
 	})
 	t.Run("missing file", func(t *testing.T) {
-		code, out, _ := runEnv(t, nil, "service", "validate", filepath.Join(dir, "nope.yml"))
+		nope := filepath.Join(dir, "nope.yml")
+		code, out, _ := runEnv(t, nil, "service", "validate", nope)
 		require.Equal(t, 1, code)
-		require.Contains(t, out, "nope.yml")
+		require.Equal(t, nope+": (file): cannot read it: no such file or directory (fix: check the path)\n", out)
 	})
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{{"service"}, {"service", "validate"}, {"service", "frobnicate"}} {
@@ -150,4 +151,32 @@ func TestServiceValidateWarningsAndJSON(t *testing.T) {
 	code, out, _ = runEnv(t, nil, "service", "validate", "--json", good)
 	require.Equal(t, 0, code)
 	require.Contains(t, out, `"findings": []`)
+}
+
+// A directory stands for every *.yml and *.yaml below it (a broken one
+// included, hidden directories skipped), as verify takes the services
+// directory of watch mode.
+func TestServiceValidateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	good := writeService(t, dir, "https://images.example.com/esxi.iso", 1234, strings.Repeat("ab", 32), false)
+	sub := filepath.Join(dir, "site-b")
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, ".git"), 0o755))
+	require.NoError(t, os.MkdirAll(sub, 0o755))
+	broken := filepath.Join(sub, "esxi.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte("name: [\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, ".git", "x.yml"), []byte("name: [\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not yaml"), 0o644))
+
+	code, out, errOut := runEnv(t, nil, "service", "validate", dir)
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, out, good+": valid\n")
+	require.Contains(t, out, broken+":1: (document): ")
+	require.NotContains(t, out, ".git")
+	require.NotContains(t, out, "notes.txt")
+	require.Contains(t, errOut, "error: 1 of 2 service files are not valid")
+
+	empty := t.TempDir()
+	code, _, errOut = runEnv(t, nil, "service", "validate", empty)
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut, "no *.yml or *.yaml file in the directory "+empty)
 }

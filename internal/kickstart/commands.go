@@ -399,7 +399,7 @@ func checkPlainPassword(c *checker, line int, pw string) {
 		return
 	}
 	if hashLike != "" {
-		c.cautionf(line, "rootpw: the password%s", hashLike)
+		c.cautionf(line, "rootpw: the password looks like a crypt hash (%s…): add --iscrypted, or the installer takes these %d characters as the password", cryptPrefix.FindString(pw), len(pw))
 	}
 }
 

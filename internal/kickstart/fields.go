@@ -163,7 +163,7 @@ func suggestField(name string) string {
 	if s := suggest(name, names); s != "" {
 		return "did you mean ." + s + "?"
 	}
-	return "see kickstart.HostDef"
+	return "the sample hosts in templates/hosts show every field there is"
 }
 
 // dataName names the host data in messages.

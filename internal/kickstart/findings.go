@@ -1,6 +1,8 @@
 package kickstart
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -92,10 +94,12 @@ func (f Finding) HostList() string {
 }
 
 // Group merges the per-host copies of each problem into one [Finding] per
-// (file, line, column, severity, rule set, message), in the order the
-// problems first appear. A problem without a template line keeps its rendered
-// line in the key, so two such problems on different rendered lines stay
-// apart.
+// (file, line, column, severity, rule set, message). Findings come file by
+// file (in the order the files first appear) and, within a file, by line:
+// whole-file findings (line 0) first, then in line order, so a reader goes
+// down the file once; findings of one line keep the order they were found in.
+// A problem without a template line keeps its rendered line in the key, so two
+// such problems on different rendered lines stay apart.
 func Group(problems []*LintError) []Finding {
 	type key struct {
 		file          string
@@ -122,6 +126,15 @@ func Group(problems []*LintError) []Finding {
 			out[i].Hosts = append(out[i].Hosts, HostRef{Name: p.Host, File: p.HostFile, RenderedLine: p.RenderedLine})
 		}
 	}
+	fileOrder := map[string]int{}
+	for _, f := range out {
+		if _, ok := fileOrder[f.File]; !ok {
+			fileOrder[f.File] = len(fileOrder)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(fileOrder[a.File], fileOrder[b.File]), cmp.Compare(a.Line, b.Line))
+	})
 	return out
 }
 

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -157,12 +158,56 @@ func yamlError(file string, err error) error {
 			le.Line, _ = strconv.Atoi(sm[1])
 			le.Msg = sm[2]
 		}
+		le.Msg = unknownHostField(le.Msg)
 		errs = append(errs, le)
 	}
 	if len(errs) == 1 {
 		return errs[0]
 	}
 	return errors.Join(errs...)
+}
+
+// yamlUnknownField matches yaml.v3's strict-decoding error for a key the Go
+// type lacks: "field X not found in type kickstart.T".
+var yamlUnknownField = regexp.MustCompile(`^field (\S+) not found in type \*?kickstart\.(\w+)$`)
+
+// hostTypes are the types of a host definition, by Go name, with the name a
+// message gives them.
+var hostTypes = map[string]struct {
+	t    reflect.Type
+	what string
+}{
+	"HostDef":          {reflect.TypeFor[HostDef](), "a host definition"},
+	"DeviceLayout":     {reflect.TypeFor[DeviceLayout](), "a DeviceLayouts entry"},
+	"VolumeAttachment": {reflect.TypeFor[VolumeAttachment](), "a VolumeAttachments entry"},
+	"Connection":       {reflect.TypeFor[Connection](), "a Connections entry"},
+	"Interface":        {reflect.TypeFor[Interface](), "an Interfaces entry"},
+	"Network":          {reflect.TypeFor[Network](), "a network"},
+	"Range":            {reflect.TypeFor[Range](), "a Ranges entry"},
+}
+
+// unknownHostField rewrites yaml.v3's unknown-key message in the words of a
+// host file (no Go package or type names) with the closest known key.
+func unknownHostField(msg string) string {
+	m := yamlUnknownField.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	ht, ok := hostTypes[m[2]]
+	if !ok {
+		return msg
+	}
+	var keys []string
+	for i := range ht.t.NumField() {
+		if k := ht.t.Field(i).Tag.Get("yaml"); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	out := fmt.Sprintf("unknown key %s in %s: the portal's host data has no such field", m[1], ht.what)
+	if s := suggest(m[1], keys); s != "" {
+		return out + " (did you mean " + s + "?)"
+	}
+	return out + " (known there: " + strings.Join(keys, ", ") + ")"
 }
 
 // LoadHostFile reads one host definition from a file on disk.
@@ -185,6 +230,10 @@ func LoadHostFile(file string) (Host, error) {
 func LoadHosts(fsys fs.FS, dir, prefix string) ([]Host, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // name the directory as the user gave it, not "."
+			err = &fs.PathError{Op: pe.Op, Path: path.Join(prefix, dir), Err: pe.Err}
+		}
 		return nil, fmt.Errorf("read hosts: %w", err)
 	}
 	var names []string
@@ -196,7 +245,7 @@ func LoadHosts(fsys fs.FS, dir, prefix string) ([]Host, error) {
 	}
 	sort.Strings(names)
 	if len(names) == 0 {
-		return nil, fmt.Errorf("read hosts: no *.yaml files in %s", path.Join(prefix, dir))
+		return nil, fmt.Errorf("read hosts: no *.yaml files in %s: put one host definition per file there (as in templates/hosts), or use the built-in sample hosts", path.Join(prefix, dir))
 	}
 	var hosts []Host
 	var errs []error

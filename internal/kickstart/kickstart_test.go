@@ -3,6 +3,7 @@ package kickstart_test
 import (
 	"bytes"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -221,7 +222,7 @@ func TestLoadHostsStrict(t *testing.T) {
 	}
 	hosts, err := kickstart.LoadHosts(fsys, "hosts", "samples")
 	require.Error(t, err)
-	require.Contains(t, err.Error(), "samples/hosts/bad.yaml:4: field Interface not found in type kickstart.Connection")
+	require.Contains(t, err.Error(), "samples/hosts/bad.yaml:4: unknown key Interface in a Connections entry: the portal's host data has no such field (did you mean Interfaces?)")
 	require.Len(t, hosts, 1)
 	require.Equal(t, "samples/hosts/good.yaml", hosts[0].File)
 
@@ -230,6 +231,7 @@ func TestLoadHostsStrict(t *testing.T) {
 		"no name":  "SSHKeys: []\n",
 		"two docs": "Name: a\n---\nName: b\n",
 		"syntax":   "Name: [\n",
+		"no guess": "Name: a\nConnections:\n  - Networks:\n      - Ranges:\n          - Mask: 24\n",
 	} {
 		_, err := kickstart.DecodeHost("h.yaml", strings.NewReader(data))
 		require.Error(t, err, name)
@@ -237,7 +239,12 @@ func TestLoadHostsStrict(t *testing.T) {
 	}
 
 	_, err = kickstart.LoadHosts(fstest.MapFS{"d/x.txt": {}}, "d", "")
-	require.ErrorContains(t, err, "no *.yaml files in d")
+	require.ErrorContains(t, err, "no *.yaml files in d: put one host definition per file there")
+
+	// A directory that is not there is named as the user gave it.
+	_, err = kickstart.LoadHosts(os.DirFS(filepath.Join(t.TempDir(), "nope")), ".", "my/hosts")
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.EqualError(t, err, "read hosts: open my/hosts: no such file or directory")
 }
 
 func TestLoadHostFile(t *testing.T) {
@@ -400,4 +407,30 @@ func TestLintUsesTheDeclaredHostdefVersion(t *testing.T) {
 	require.Equal(t, "error", severity("hostdef-v3"))
 	require.Equal(t, "none", severity("hostdef-v4"))
 	require.Equal(t, "warning", severity(""))
+}
+
+// A key no host type has lists the keys known there when none is close.
+func TestUnknownHostKeyListsKnownKeys(t *testing.T) {
+	_, err := kickstart.DecodeHost("h.yaml", strings.NewReader("Name: a\nConnections:\n  - Networks:\n      - Ranges:\n          - Colour: blue\n"))
+	require.EqualError(t, err, "h.yaml:5: unknown key Colour in a Ranges entry: the portal's host data has no such field "+
+		"(known there: Base, Netmask, CIDR, Gateway, DNS, DNSSearchDomains, NTP, Proxy, NoProxy)")
+}
+
+// A field no close name matches points at the sample hosts, not at a Go type.
+func TestUnknownTemplateFieldWithoutGuess(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted " + kickstart.RootpwPlaceholder + "\n# {{ .Favourite }}\n")
+	var msgs []string
+	for _, p := range kickstart.Lint("ks.tmpl", src, nil) {
+		msgs = append(msgs, p.Error())
+	}
+	require.Contains(t, msgs, "ks.tmpl:3: .Favourite is not a field of the hostdef-v3 data (the sample hosts in templates/hosts show every field there is) "+
+		"(HPE Bare Metal portal rule: the portal renders the template with the host's hostdef-v3 data)")
+}
+
+// A render error names the host data, not the Go type behind it.
+func TestRenderErrorNamesNoGoType(t *testing.T) {
+	tmpl, err := kickstart.Parse("ks.tmpl", []byte("{{ range .Connections }}{{ .Nmae }}{{ end }}\n"))
+	require.NoError(t, err)
+	_, err = kickstart.Render(tmpl, &kickstart.HostDef{Name: "h", Connections: []kickstart.Connection{{Name: "c"}}})
+	require.EqualError(t, err, "ks.tmpl:1:27: host h: at <.Nmae>: can't evaluate field Nmae in a Connections entry")
 }

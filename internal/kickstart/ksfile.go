@@ -268,6 +268,12 @@ func (c *checker) unknownCommand(n int, tokens []string) {
 			return
 		}
 	}
+	if rest, ok := strings.CutPrefix(name, "\ufeff"); ok {
+		// Editors on Windows write a UTF-8 byte order mark; the installer
+		// reads the file as it is, so the mark sticks to the first command.
+		c.warnf(n, "the file starts with a UTF-8 byte order mark, so the installer reads the first command as %q, an unknown command, and skips the line; save the file as UTF-8 without a byte order mark", "\ufeff"+rest)
+		return
+	}
 	msg := fmt.Sprintf("unknown command %q", name)
 	if s := suggest(name, commandNames); s != "" {
 		msg += fmt.Sprintf(" (did you mean %q?", s)
@@ -276,7 +282,22 @@ func (c *checker) unknownCommand(n int, tokens []string) {
 		}
 		msg += ")"
 	}
+	if isShellCommand(name) {
+		msg += "; the installer skips the line (it is a shell command: run it in a %post or %firstboot section)"
+		c.warnf(n, "%s", msg)
+		return
+	}
 	c.warnf(n, "%s; the installer skips the line", msg)
+}
+
+// isShellCommand reports whether name is a command of the ESXi shell that
+// kickstarts often carry outside a script section by mistake.
+func isShellCommand(name string) bool {
+	switch name {
+	case "vim-cmd", "esxcli", "localcli", "echo", "sleep", "cp", "mkdir", "sed", "cat", "chmod":
+		return true
+	}
+	return strings.HasPrefix(name, "esxcfg-") || strings.HasPrefix(name, "/")
 }
 
 // bodyLine checks one line of a section body. Bodies are scripts: only lines
@@ -345,7 +366,7 @@ func (c *checker) finish() {
 		byName[cmd.spec.name] = append(byName[cmd.spec.name], cmd)
 	}
 	if len(byName["vmaccepteula"]) == 0 {
-		report("vmaccepteula command was not specified: the installer stops")
+		report("vmaccepteula command was not specified: the installer stops; add the line vmaccepteula")
 	}
 	var family []*command
 	for _, f := range installFamily {
@@ -354,14 +375,14 @@ func (c *checker) finish() {
 	slices.SortFunc(family, func(a, b *command) int { return a.line - b.line })
 	switch {
 	case len(family) == 0:
-		report("none of install, installorupgrade or upgrade is specified")
+		report("none of install, installorupgrade or upgrade is specified: the installer stops; add one, e.g. install --firstdisk --overwritevmfs")
 	case len(family) > 1:
 		for _, cmd := range family[1:] {
 			c.errorf(cmd.line, "%s: more than one of install, upgrade or installorupgrade (first on %s); there can be only one", cmd.name, lineRef(family[0].line))
 		}
 	}
 	if len(byName["install"]) > 0 && len(byName["rootpw"]) == 0 {
-		report("command \"rootpw\" required but not found")
+		report("command \"rootpw\" required but not found: the installer stops; add rootpw --iscrypted with a SHA-512 crypt hash")
 	}
 	for _, name := range []string{"clearpart", "part", "partitionembed"} {
 		for _, cmd := range byName[name] {

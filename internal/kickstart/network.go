@@ -1,6 +1,7 @@
 package kickstart
 
 import (
+	"fmt"
 	"net/netip"
 	"regexp"
 	"strconv"
@@ -32,7 +33,11 @@ func checkNetwork(c *checker, cmd *command) {
 		}
 		a, err := netip.ParseAddr(cmd.val(o))
 		if err != nil {
-			c.errorf(n, "network %s=%s is not an IP address", o, cmd.val(o))
+			fix := "give one IPv4 address such as 10.0.0.11"
+			if p, perr := netip.ParsePrefix(cmd.val(o)); perr == nil && o == "--ip" {
+				fix = fmt.Sprintf("give the address alone, --ip=%s, and the prefix as --netmask", p.Addr())
+			}
+			c.errorf(n, "network %s=%s is not an IP address (%s)", o, cmd.val(o), fix)
 			continue
 		}
 		addrs[o] = a
@@ -47,10 +52,18 @@ func checkNetwork(c *checker, cmd *command) {
 		}
 	}
 	if cmd.has("--nameserver") {
-		servers := strings.Split(cmd.val("--nameserver"), ",")
+		val := cmd.val("--nameserver")
+		servers := strings.Split(val, ",")
+		fix := "give IP addresses separated by commas: --nameserver=10.0.0.2,10.0.0.3"
+		if strings.ContainsAny(val, "[]") {
+			// VMware's usage line writes --nameserver=<server1>[,<server2>],
+			// and the brackets there only mark the second server as optional.
+			fix = "the [ ] of VMware's usage line mark an optional part and are not typed: --nameserver=" +
+				strings.NewReplacer("[", "", "]", "").Replace(val)
+		}
 		for _, s := range servers {
 			if _, err := netip.ParseAddr(strings.TrimSpace(s)); err != nil {
-				c.errorf(n, "network --nameserver: %q is not an IP address", s)
+				c.errorf(n, "network --nameserver: %q is not an IP address (%s)", s, fix)
 			}
 		}
 		if len(servers) > 2 {

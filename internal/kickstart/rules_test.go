@@ -1,6 +1,7 @@
 package kickstart_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,7 +42,8 @@ func TestInstallerWarningsAreWarnings(t *testing.T) {
 		line     int
 		msg      string
 	}{
-		"top-level vim-cmd":     {"vmaccepteula\n", "vmaccepteula\nvim-cmd hostsvc/enable_ssh\n", 2, `unknown command "vim-cmd"`},
+		"top-level vim-cmd":     {"vmaccepteula\n", "vmaccepteula\nvim-cmd hostsvc/enable_ssh\n", 2, `unknown command "vim-cmd"; the installer skips the line (it is a shell command: run it in a %post or %firstboot section)`},
+		"top-level esxcfg":      {"vmaccepteula\n", "vmaccepteula\nesxcfg-vswitch -L vmnic1 vSwitch0\n", 2, `unknown command "esxcfg-vswitch"; the installer skips the line (it is a shell command`},
 		"extra positional word": {"vmaccepteula\n", "vmaccepteula\nkeyboard US Default\n", 2, `unexpected argument "US"`},
 		"unknown option":        {"vmaccepteula\n", "vmaccepteula\nreboot --eject\n", 2, "unknown option --eject for reboot"},
 		"interpreter no value":  {"%post --interpreter=busybox", "%post --interpreter", 5, "%post --interpreter needs a value"},
@@ -261,4 +263,35 @@ func TestTemplatingInput(t *testing.T) {
 	require.True(t, v4(kickstart.Linter{}))
 	require.True(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v3"}))
 	require.False(t, v4(kickstart.Linter{TemplatingInput: "hostdef-v4"}))
+}
+
+// Findings come down the file: whole-file ones first, then by line, whatever
+// check found them first (here the leftover check runs before the script
+// parser, and the missing network command is found last).
+func TestGroupSortsByLine(t *testing.T) {
+	src := []byte("vmaccepteula\nrootpw --iscrypted %ROOTPW_HASH%\ninstall --firstdisk --overwritevmfs\n" +
+		"%post --interpreter=busybox\nif [ -d /x ; then\n  echo x\n%post --interpreter=busybox\necho <no value>\n/bin/poweroff -n\n")
+	var got []int
+	for _, f := range kickstart.Group(kickstart.Lint("ks.cfg", src, nil)) {
+		got = append(got, f.Line)
+	}
+	require.True(t, slices.IsSorted(got), "%v", got)
+	require.Contains(t, got, 0)
+	require.Contains(t, got, 5) // the unclosed if
+	require.Contains(t, got, 8)
+}
+
+// A byte order mark sticks to the first command, as in the installer; the
+// finding names the mark instead of an unknown command "\ufeffvmaccepteula".
+func TestByteOrderMark(t *testing.T) {
+	ks := "\ufeff" + minimal
+	p := one(t, kickstart.Linter{InstallerOnly: true}, ks, 1, "the file starts with a UTF-8 byte order mark, so the installer reads the first command as")
+	require.True(t, p.Warning)
+	require.Contains(t, p.Msg, "save the file as UTF-8 without a byte order mark")
+	var msgs []string
+	for _, f := range (kickstart.Linter{InstallerOnly: true}).Check("ks.cfg", []byte(ks)) {
+		msgs = append(msgs, f.Error())
+	}
+	require.Contains(t, strings.Join(msgs, "\n"), "vmaccepteula command was not specified")
+	require.NotContains(t, strings.Join(msgs, "\n"), "unknown command \"")
 }

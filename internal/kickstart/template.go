@@ -80,8 +80,18 @@ func templateError(name, host string, err error) *LintError {
 			le.Msg = "at " + em[1]
 		}
 	}
+	le.Msg = goTypeRE.ReplaceAllStringFunc(le.Msg, func(m string) string {
+		if ht, ok := hostTypes[goTypeRE.FindStringSubmatch(m)[1]]; ok {
+			return "in " + ht.what
+		}
+		return m
+	})
 	return le
 }
+
+// goTypeRE matches the Go type text/template names in "can't evaluate field
+// X in type *kickstart.HostDef"; messages name the host data instead.
+var goTypeRE = regexp.MustCompile(`in type \*?kickstart\.(\w+)`)
 
 // Marker bytes framing a template line number in instrumented output. They are
 // ASCII record/unit separators, which no kickstart contains; output that does

@@ -327,12 +327,12 @@ func checkDistinct(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
 	if err1 == nil && err2 == nil && ai == ao {
-		return fmt.Errorf("-o %s: %w; choose another output name", out, ErrSameFile)
+		return fmt.Errorf("-o %s: %w", out, ErrSameFile)
 	}
 	si, err1 := os.Stat(in)
 	so, err2 := os.Stat(out)
 	if err1 == nil && err2 == nil && os.SameFile(si, so) {
-		return fmt.Errorf("-o %s: %w; choose another output name", out, ErrSameFile)
+		return fmt.Errorf("-o %s: %w", out, ErrSameFile)
 	}
 	return nil
 }

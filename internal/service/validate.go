@@ -1,13 +1,16 @@
 package service
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"text/template"
 	"unicode"
@@ -109,16 +112,62 @@ func Check(b []byte) []*FieldError {
 	return fs
 }
 
+// yamlSyntaxLine splits yaml.v3's "yaml: line N: message" into N and the
+// message, so that the finding points at the line as FILE:LINE does; 0 and
+// the whole text when the error names no line.
+func yamlSyntaxLine(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return 0, msg
+	}
+	num, text, ok := strings.Cut(rest, ": ")
+	n, cerr := strconv.Atoi(num)
+	if !ok || cerr != nil || n <= 0 {
+		return 0, msg
+	}
+	return n, text
+}
+
+// templateFix is the fix for a file with template actions that does not
+// parse as a service YAML.
+const templateFix = "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders from it, the file given with -s"
+
 // check parses and checks b; s is nil when b is not a YAML mapping.
 func check(b []byte) (*Service, []*FieldError) {
+	// A template (templates/service.yml.tmpl) is not a service YAML yet: say
+	// so instead of only reporting the syntax its actions break.
+	template := bytes.Contains(b, []byte("{{"))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, []*FieldError{{Field: "(document)", Severity: Error, Msg: err.Error(), Fix: "fix the YAML syntax"}}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+		line, msg := yamlSyntaxLine(err)
+		if template {
+			return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: templateFix}}
+		}
+		return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: "fix the YAML syntax"}}
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: "not a YAML mapping of service fields", Fix: "start from templates/service.yml.tmpl"}}
+		msg := "not a YAML mapping of service fields"
+		if len(doc.Content) == 0 {
+			msg = "the file holds no YAML document"
+		}
+		if template {
+			return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: msg, Fix: templateFix}}
+		}
+		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: msg,
+			Fix: "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe"}}
 	}
 	c := &checker{lines: map[string]int{}, present: map[string]bool{}}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		line := next.Line
+		if err != nil {
+			line, _ = yamlSyntaxLine(err)
+		}
+		c.found = append(c.found, &FieldError{Field: "(document)", Line: line, Severity: Warning,
+			Msg: "a second YAML document starts here; only the first is a service", Fix: "put one service per file"})
+	}
 	c.shape(doc.Content[0], reflect.TypeFor[Service](), "")
 	var s Service
 	_ = doc.Content[0].Decode(&s) // type mismatches were reported by shape, with their paths
@@ -189,6 +238,11 @@ func (c *checker) shape(n *yaml.Node, t reflect.Type, path string) {
 		defer func() { n.Content = kept }() // without duplicates, so the rest still decodes
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
+			if k.Kind != yaml.ScalarNode {
+				c.found = append(c.found, &FieldError{Field: join(path, "(key)"), Line: k.Line, Severity: Error,
+					Msg: "a key must be a plain name, not " + kindName(k), Fix: "write the key as a plain name: key: value"})
+				continue
+			}
 			p := join(path, k.Value)
 			if prev, dup := seen[k.Value]; dup {
 				c.found = append(c.found, &FieldError{Field: p, Line: k.Line, Severity: Error,
@@ -271,8 +325,12 @@ func (c *checker) service(s *Service) {
 	if !c.present["description"] {
 		c.warnf("description", "add a description; the portal shows it when a user picks an image", "is not set")
 	}
-	if s.Timeout <= 0 {
-		c.errorf("timeout", "give the deployment time limit in seconds, download included (HPE's ESXi recipe writes 1800)", "must be > 0 seconds, got %d", s.Timeout)
+	const timeoutFix = "give the deployment time limit in seconds, download included; HPE's ESXi recipe writes 1800"
+	switch {
+	case !c.present["timeout"]:
+		c.errorf("timeout", timeoutFix, "is required")
+	case s.Timeout <= 0:
+		c.errorf("timeout", timeoutFix, "must be > 0 seconds, got %d", s.Timeout)
 	}
 	c.enum("approach", s.Approach, Approaches)
 	if c.present["assumed_boot_method"] {
@@ -293,7 +351,7 @@ func (c *checker) service(s *Service) {
 		}
 	}
 	if len(s.Files) == 0 {
-		c.errorf("files", "add the image under files: (path, file_size, secure_url, signature, algorithm...)", "at least one file is required")
+		c.errorf("files", "add the image under files: with path, file_size, secure_url, signature and algorithm", "at least one file is required")
 	}
 	for i := range s.Files {
 		c.file(fmt.Sprintf("files[%d]", i), &s.Files[i], s.Timeout)
@@ -367,7 +425,7 @@ func (c *checker) name(field, v string) {
 	}
 	for i, r := range v {
 		if !unicode.IsPrint(r) {
-			c.errorf(field, "remove it (write the name on one line, without tabs or control characters)",
+			c.errorf(field, "remove it: write the name on one line, without tabs or control characters",
 				"has the non-printable character %U at byte %d; the portal takes printable characters only", r, i)
 			break
 		}
@@ -377,7 +435,7 @@ func (c *checker) name(field, v string) {
 func (c *checker) file(p string, f *File, timeout int64) {
 	c.required(p+".path", f.Path, "the file name on the controller, e.g. \"vmware.iso\"")
 	if f.FileSize <= 0 {
-		c.errorf(p+".file_size", "give the size in bytes of the published file (stat -c %s FILE)", "must be > 0 bytes, got %d", f.FileSize)
+		c.errorf(p+".file_size", "give the size in bytes of the published file: stat -c %s FILE", "must be > 0 bytes, got %d", f.FileSize)
 	}
 	switch {
 	case f.SecureURL != "":
@@ -396,7 +454,7 @@ func (c *checker) file(p string, f *File, timeout int64) {
 	case f.DownloadTimeout <= 0:
 		c.errorf(p+".download_timeout", "give the download time limit in seconds; HPE's ESXi recipe writes 900", "must be > 0 seconds, got %d", f.DownloadTimeout)
 	case timeout > 0 && f.DownloadTimeout >= timeout:
-		c.warnf(p+".download_timeout", "make download_timeout smaller than timeout (HPE's ESXi recipe: 900 of 1800), or raise timeout",
+		c.warnf(p+".download_timeout", "make download_timeout smaller than timeout, or raise timeout; HPE's ESXi recipe writes 900 of 1800",
 			"%d s leaves no time to install if the download takes it: the service timeout (%d s) includes the download", f.DownloadTimeout, timeout)
 	}
 	c.enum(p+".algorithm", f.Algorithm, Algorithms)
@@ -425,7 +483,7 @@ func (c *checker) downloadURL(p, s string, skip bool) {
 		c.errorf(p, "give the https:// URL the on-prem controller downloads the image from", "%q is not an absolute URL, so the controller cannot download it", s)
 		return
 	case u.Scheme == "http" && !skip:
-		c.errorf(p, "serve the image over https:// (or set skip_ssl_verify: true for a plain or private server)",
+		c.errorf(p, "serve the image over https://, or set skip_ssl_verify: true for a plain or private server",
 			"must be an https:// URL unless skip_ssl_verify is true, got \"http://\"")
 		return
 	case u.Scheme == "http":
@@ -455,7 +513,7 @@ func (c *checker) info(p string, in *Info) {
 		c.errorf(p+".path", "give the absolute path the installer reads, e.g. /KS.CFG", "must start with /, got %q", in.Path)
 	}
 	if in.Contents == "" {
-		c.errorf(p+".contents", "put the encoded file (base64 -w0 FILE)", "is required")
+		c.errorf(p+".contents", "put the encoded file there: base64 -w0 FILE", "is required")
 		return
 	}
 	if !slices.Contains(Encodings, in.Encoding) {
@@ -463,7 +521,7 @@ func (c *checker) info(p string, in *Info) {
 	}
 	data, err := in.Decode()
 	if err != nil {
-		c.errorf(p+".contents", fmt.Sprintf("encode the file with %s (no line wrap: base64 -w0)", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
+		c.errorf(p+".contents", fmt.Sprintf("encode the file with %s, without line wraps: base64 -w0", in.Encoding), "does not decode as %s: %v", in.Encoding, err)
 		return
 	}
 	if in.Templating == "go-text-template" {
@@ -472,7 +530,7 @@ func (c *checker) info(p string, in *Info) {
 			name = "contents"
 		}
 		if _, err := template.New(name).Funcs(kickstart.Funcs()).Parse(string(data)); err != nil {
-			c.errorf(p+".contents", "fix the template (esxi-byoi kickstart lint shows the line); only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
+			c.errorf(p+".contents", "fix the template, esxi-byoi kickstart lint shows the line; only the portal's functions exist: "+strings.Join(slices.Sorted(maps.Keys(kickstart.Funcs())), ", "),
 				"template does not parse: %v", err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
+	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
 func validYAML(t *testing.T) string {
@@ -224,6 +225,9 @@ func TestValidate(t *testing.T) {
 			require.NotNil(t, hit, "want %s: ...%s... in:\n%v", tc.field, tc.msg, found)
 			require.Equal(t, tc.sev, hit.Severity, hit.Error())
 			require.NotEmpty(t, hit.Fix, "every finding says how to fix it")
+			for _, p := range found {
+				require.NotContains(t, p.Fix, "(", "a fix prints inside (fix: …): %s", p.Error())
+			}
 			if tc.sev == service.Warning {
 				require.NotContains(t, service.Problems(service.Validate([]byte(y))), hit, "a warning is not an error")
 			} else {
@@ -278,4 +282,53 @@ func TestValidateMinimal(t *testing.T) {
 		"description": service.Warning, "timeout": service.Error, "approach": service.Error,
 		"schema_version": service.Warning, "files": service.Error,
 	}, got)
+}
+
+// A YAML syntax error points at its line, as FILE:LINE does, and the message
+// does not repeat it.
+func TestValidateSyntaxErrorHasItsLine(t *testing.T) {
+	found := service.Check([]byte("name: x\ntype: deploy\nsvc_ver: \"8.0\n  - a: b\n"))
+	require.Len(t, found, 1)
+	require.Equal(t, "(document)", found[0].Field)
+	require.Equal(t, 3, found[0].Line, found[0].Error())
+	require.NotContains(t, found[0].Msg, "line 3")
+	require.NotContains(t, found[0].Msg, "yaml:")
+	require.Equal(t, "fix the YAML syntax", found[0].Fix)
+}
+
+// What a new user may hand to validate by mistake: an empty file, two
+// services in one file, the service template itself, a file without timeout.
+func TestValidateWrongFiles(t *testing.T) {
+	one := func(t *testing.T, y, field string) *service.FieldError {
+		t.Helper()
+		for _, f := range service.Check([]byte(y)) {
+			if f.Field == field {
+				return f
+			}
+		}
+		t.Fatalf("no finding on %s in %v", field, service.Check([]byte(y)))
+		return nil
+	}
+	f := one(t, "", "(document)")
+	require.Equal(t, "the file holds no YAML document", f.Msg)
+	require.Equal(t, service.Error, f.Severity)
+
+	y := validYAML(t)
+	f = one(t, y+"---\n"+y, "(document)")
+	require.Equal(t, service.Warning, f.Severity)
+	require.Equal(t, strings.Count(y, "\n")+1, f.Line, "the line of the second document")
+	require.Contains(t, f.Msg, "a second YAML document starts here")
+
+	tmpl, err := templates.FS.ReadFile("service.yml.tmpl")
+	require.NoError(t, err)
+	f = one(t, string(tmpl), "(document)")
+	require.Contains(t, f.Fix, "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders")
+
+	f = one(t, "? [a]\n: b\n"+y, "(key)")
+	require.Equal(t, "a key must be a plain name, not a list", f.Msg)
+	require.Equal(t, 1, f.Line)
+
+	f = one(t, strings.Replace(y, "timeout: 1800\n", "", 1), "timeout")
+	require.Equal(t, "is required", f.Msg)
+	require.Equal(t, service.Error, f.Severity)
 }
