@@ -92,7 +92,7 @@ func (j *job) lint(res *preview.Result, repoFile bool) int {
 	}
 	j.h.StopCommands(text.String()) // the messages quote the pull request's lines
 	errs, warns := res.Counts()
-	j.h.Logf("%d errors, %d warnings over %d hosts", errs, warns, len(res.Hosts))
+	j.h.Logf("%s over %d hosts", kickstart.Tally(errs, warns), len(res.Hosts))
 	return errs
 }
 

@@ -8,6 +8,7 @@ import (
 	"html"
 	"strings"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/preview"
@@ -232,7 +233,7 @@ func previewSummary(j *job, p *preview.Result) []string {
 	var b strings.Builder
 	errs, warns := p.Counts()
 	fmt.Fprintf(&b, "### esxi-byoi preview: %s\n\n", code(p.Name))
-	fmt.Fprintf(&b, "Lint: **%d errors, %d warnings** over %d sample hosts.\n\n", errs, warns, len(p.Hosts))
+	fmt.Fprintf(&b, "Lint: **%s** over %d sample hosts.\n\n", kickstart.Tally(errs, warns), len(p.Hosts))
 	b.WriteString("| host | file | kickstart |\n|---|---|---|\n")
 	for _, h := range p.Hosts {
 		state := "rendered"

@@ -201,11 +201,22 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 }
 
 // newFlags returns a FlagSet that reports errors as *UsageError instead of exiting.
+// synopsis is the argument synopsis of the command called name, from the
+// command list; "[flags]" for a subcommand such as "kickstart lint".
+func synopsis(name string) string {
+	for _, c := range commands() {
+		if c.name == name {
+			return c.usage
+		}
+	}
+	return "[flags]"
+}
+
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(&flagOutput{w: env.Stderr})
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage of %s:\n", name)
+		fmt.Fprintf(fs.Output(), "usage: esxi-byoi %s %s\n", name, synopsis(name))
 		printDefaults(fs)
 	}
 	return fs

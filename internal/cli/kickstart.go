@@ -109,8 +109,7 @@ func runKickstartLint(env *Env, args []string) error {
 		for _, f := range findings {
 			fmt.Fprintln(env.Stderr, f.String())
 		}
-		fmt.Fprintf(env.Stdout, "%s: %s (%s rules): %d %s, %d %s\n", name, checked, rules,
-			errs, plural(errs, "error", "errors"), warns, plural(warns, "warning", "warnings"))
+		fmt.Fprintf(env.Stdout, "%s: %s (%s rules): %s\n", name, checked, rules, kickstart.Tally(errs, warns))
 	}
 	if errs > 0 {
 		return fmt.Errorf("kickstart lint: %s: %d %s", name, errs, plural(errs, "error", "errors"))

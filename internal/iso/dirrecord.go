@@ -50,8 +50,8 @@ type Tree struct {
 }
 
 // Normalize returns the lookup key of an ISO path: upper case, leading slash,
-// ";N" version and a trailing dot stripped from the last element (facts §2:
-// readers show the same file as boot.cfg, BOOT.CFG or BOOT.CFG;1).
+// ";N" version and a trailing dot stripped from the last element (readers
+// show the same file as boot.cfg, BOOT.CFG or BOOT.CFG;1).
 func Normalize(p string) string {
 	parts := strings.Split(strings.Trim(p, "/"), "/")
 	for i, s := range parts {

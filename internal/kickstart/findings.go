@@ -161,3 +161,16 @@ func (f Finding) AsLintError() *LintError {
 	return &LintError{File: f.File, Line: f.Line, Col: f.Col, RenderedLine: f.RenderedLine, Rules: f.RuleSet, Msg: msg,
 		Warning: f.Severity == SeverityWarning, Note: f.Severity == SeverityNote}
 }
+
+// Tally says how many errors and warnings there are, in English: "1 error,
+// 2 warnings".
+func Tally(errs, warnings int) string {
+	return count(errs, "error") + ", " + count(warnings, "warning")
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

@@ -34,7 +34,7 @@ func (Lint) Run(_ context.Context, st *State) error {
 	l := kickstart.Linter{TemplatingInput: declaredTemplatingInput(o.Template)}
 	st.Lint = kickstart.Group(l.Lint(o.KickstartName, o.KickstartTemplate, hosts))
 	errs, warns := kickstart.CountFindings(st.Lint)
-	fmt.Fprintf(st.Log, "  %d errors, %d warnings over %d sample hosts\n", errs, warns, len(hosts))
+	fmt.Fprintf(st.Log, "  %s over %d sample hosts\n", kickstart.Tally(errs, warns), len(hosts))
 	if errs > 0 {
 		return &LintFailedError{File: o.KickstartName, Errors: errs, Warnings: warns}
 	}

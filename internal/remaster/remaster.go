@@ -114,8 +114,8 @@ type Result struct {
 	Edited   []EditedFile `json:"edited"`
 }
 
-// Paths of the two boot configurations (facts §2): mboot.c32 reads the first
-// on a BIOS boot, BOOTX64.EFI the second on a UEFI boot.
+// Paths of the two boot configurations of VMware's installer media: mboot.c32
+// reads the first on a BIOS boot, BOOTX64.EFI the second on a UEFI boot.
 const (
 	BIOSConfig = "/BOOT.CFG"
 	UEFIConfig = "/EFI/BOOT/BOOT.CFG"
@@ -185,7 +185,8 @@ func openSource(path string) (*source, error) {
 }
 
 // version reads ESXi version and build from build= of the first boot
-// configuration, falling back to the volume ID (facts §3).
+// configuration (build=8.0.3-0.0.24022510 is ESXi 8.0.3, build 24022510),
+// falling back to the volume ID (ESXI-8.0U3-24022510-STANDARD).
 func version(cfgs []*bootcfg.File, volumeID string) (ver, build string) {
 	for _, c := range cfgs {
 		if b, ok := c.Get("build"); ok {

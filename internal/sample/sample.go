@@ -1,5 +1,6 @@
 // Package sample writes an ESXi-like installer ISO: the layout, names, boot
-// catalog and boot configurations of VMware's media (facts §2–3) with
+// catalog and boot configurations of VMware's media (8.3 upper-case names,
+// BIOS and UEFI El Torito entries, both BOOT.CFGs) with
 // deterministic filler instead of VMware's payloads. It lets the README demo,
 // the tests and the benchmarks run without VMware media. The image is not
 // bootable: its ISOLINUX.BIN and EFIBOOT.IMG are placeholders.
