@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
+	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
 	"github.com/esxi-byoi/esxi-byoi/internal/sample"
@@ -28,8 +29,9 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 		return usagef("remaster", "unexpected argument %q", fs.Arg(0))
 	}
 	edit := remaster.KerneloptEdit{Replace: v["kernelopt"], Add: v.List("kernelopt-add"), Remove: v.List("kernelopt-remove")}
-	if err := edit.CheckBuild(); errors.Is(err, remaster.ErrNoPortalKickstart) {
-		env.Warnf("%v (build refuses this)", err) // remaster also serves media booted outside the portal
+	if err := pipeline.CheckKernelopt(edit); errors.Is(err, remaster.ErrNoPortalKickstart) {
+		// a warning: remaster also serves media booted outside the portal
+		env.Warnf("%s; build refuses this (fix: %s)", option.CLI.Message(err), option.CLI.Expand(pipeline.Hint(err)))
 	}
 	res, err := remaster.Run(ctx, remaster.Options{
 		Input: in, Output: out, Kernelopt: edit, EmbedKickstart: v["embed-kickstart"], Progress: env.Progress,

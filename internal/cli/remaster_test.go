@@ -324,8 +324,8 @@ func TestBuildRefusesKerneloptWithoutPortalKickstart(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out.iso")
 	code, _, stderr = run(t, "remaster", "-i", smallSample(t), "-o", out, "--kernelopt-remove", "ks")
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stderr, "warning: --kernelopt-add/--kernelopt-remove give kernelopt=\"gdbPort=none logPort=none tty2Port=com2\"")
-	require.Contains(t, stderr, "(build refuses this)")
+	require.Contains(t, stderr, "warning: --kernelopt-remove: gives kernelopt=\"gdbPort=none logPort=none tty2Port=com2\"")
+	require.Contains(t, stderr, "build refuses this (fix: keep ks=cdrom:/KS.CFG")
 }
 
 // inspect tells a missing kernelopt= line from an empty one, in text and JSON.

@@ -123,7 +123,7 @@ func (o *Options) Validate() error {
 	if err := source.Check(o.Input); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, checkKernelopt(o.Kernelopt))
+	errs = append(errs, CheckKernelopt(o.Kernelopt))
 	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
@@ -158,10 +158,10 @@ func checkCAFile(file string) error {
 	return nil
 }
 
-// checkKernelopt is remaster's CheckBuild with the option that caused the
+// CheckKernelopt is remaster's CheckBuild with the option that caused the
 // problem named (kernelopt, kernelopt-add or kernelopt-remove), so that each
 // surface spells it, and the portal's reason as the fix.
-func checkKernelopt(e remaster.KerneloptEdit) error {
+func CheckKernelopt(e remaster.KerneloptEdit) error {
 	err := e.CheckBuild()
 	var te *bootcfg.TokenError
 	switch {

@@ -38,7 +38,7 @@ func TestKerneloptEditCheckBuild(t *testing.T) {
 		"default":                   {},
 		"README example":            {edit: remaster.KerneloptEdit{Add: []string{"allowLegacyCPU=true", "systemMediaSize=min"}}},
 		"ks key in other case":      {edit: remaster.KerneloptEdit{Remove: []string{"ks"}, Add: []string{"KS=cdrom:/KS.CFG"}}},
-		"ks removed":                {edit: remaster.KerneloptEdit{Remove: []string{"ks"}}, want: `kernelopt="gdbPort=none logPort=none tty2Port=com2": kernelopt has no ks=cdrom:/KS.CFG; the portal serves the rendered kickstart as /KS.CFG`},
+		"ks removed":                {edit: remaster.KerneloptEdit{Remove: []string{"ks"}}, want: `kernelopt="gdbPort=none logPort=none tty2Port=com2": kernelopt has no ks=cdrom:/KS.CFG`},
 		"ks elsewhere":              {edit: remaster.KerneloptEdit{Add: []string{"ks=usb:/KS.CFG"}}, want: "has no ks=cdrom:/KS.CFG"},
 		"lower-case path":           {edit: remaster.KerneloptEdit{Add: []string{"ks=cdrom:/ks.cfg"}}, want: "has no ks=cdrom:/KS.CFG"},
 		"explicit --kernelopt wins": {edit: remaster.KerneloptEdit{Replace: "runweasel cdromBoot"}},
@@ -52,7 +52,7 @@ func TestKerneloptEditCheckBuild(t *testing.T) {
 			}
 			require.ErrorContains(t, err, tc.want)
 			if errors.Is(err, remaster.ErrNoPortalKickstart) {
-				require.ErrorContains(t, err, "--kernelopt", "names the way out")
+				require.NotContains(t, err.Error(), "--", "a leaf names no CLI flag: the caller names the option")
 			} else {
 				require.ErrorAs(t, err, new(*bootcfg.TokenError))
 			}

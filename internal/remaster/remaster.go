@@ -65,8 +65,8 @@ func (e KerneloptEdit) CheckBuild() error {
 	if e.Replace != "" || hasPortalKickstart(v) {
 		return nil
 	}
-	return fmt.Errorf("--kernelopt-add/--kernelopt-remove give kernelopt=%q: %w; the portal serves the rendered kickstart as %s on the virtual CD, so without it the installer waits for a person (keep %s, or pass the whole value with --kernelopt if you really mean it)",
-		v, ErrNoPortalKickstart, KickstartPath, PortalKickstart)
+	// Which option caused it, and the fix, are the caller's to say.
+	return fmt.Errorf("kernelopt=%q: %w", v, ErrNoPortalKickstart)
 }
 
 // hasPortalKickstart reports whether value has a ks token equal to
@@ -328,12 +328,12 @@ func checkDistinct(in, out string) error {
 	ai, err1 := filepath.Abs(in)
 	ao, err2 := filepath.Abs(out)
 	if err1 == nil && err2 == nil && ai == ao {
-		return fmt.Errorf("-o %s: %w", out, ErrSameFile)
+		return fmt.Errorf("%s: %w", out, ErrSameFile)
 	}
 	si, err1 := os.Stat(in)
 	so, err2 := os.Stat(out)
 	if err1 == nil && err2 == nil && os.SameFile(si, so) {
-		return fmt.Errorf("-o %s: %w", out, ErrSameFile)
+		return fmt.Errorf("%s: %w", out, ErrSameFile)
 	}
 	return nil
 }
