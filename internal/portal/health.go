@@ -10,6 +10,8 @@ import (
 	"time"
 
 	metal "github.com/hewlettpackard/hpegl-metal-client/v1/pkg/client"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/retry"
 )
 
 // Defaults of [HealthOptions].
@@ -190,21 +192,26 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 	}
 	res := &HealthResult{ServiceID: id, Name: before.Name, Flavor: before.Flavor, Version: before.Version, Triggered: trigger}
 	last := map[string]ControllerReport{}
-	for {
-		remaining := deadline.Sub(c.now())
-		if remaining <= 0 {
-			break
-		}
-		if err := sleep(ctx, min(o.PollInterval, remaining)); err != nil {
-			return res, err
-		}
+	// A steady poll (no backoff, no jitter) on the one retry loop: a
+	// transient failure (no answer, 5xx, 429, an IAM outage while a token is
+	// renewed) counts as one failed poll, not the end of the wait.
+	errPending := errors.New("not every controller has a fresh report yet")
+	// The last wait is cut short so that one poll falls on the deadline.
+	poll := retry.Policy{
+		Base: o.PollInterval, Max: o.PollInterval, Jitter: func(d time.Duration) time.Duration { return d },
+		Sleep: func(ctx context.Context, d time.Duration) error { return sleep(ctx, min(d, deadline.Sub(c.now()))) },
+		Now:   c.now,
+		Retryable: func(err error) bool {
+			return (errors.Is(err, errPending) || transient(err)) && c.now().Before(deadline)
+		},
+	}
+	_, err = poll.Do(ctx, func(int) error {
 		svc, err := c.service(ctx, id)
 		if err != nil {
 			if transient(err) {
 				problem(err)
-				continue
 			}
-			return res, err
+			return err
 		}
 		res.Controllers = reports(svc.DownloadHealth.DetailedDownloadHealth, sites, trigger, baseline)
 		done := len(res.Controllers) > 0
@@ -217,10 +224,18 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 			last[r.ControllerID] = r
 			done = done && r.Fresh && r.Summary != HealthUnknown
 		}
-		if done {
-			break
+		if !done {
+			return errPending
 		}
+		return nil
+	})
+	switch {
+	case ctx.Err() != nil:
+		return res, context.Cause(ctx)
+	case err != nil && !errors.Is(err, errPending) && !transient(err):
+		return res, err
 	}
+	// Done, or the deadline came: the reports decide.
 	if res.OK() {
 		return res, nil
 	}

@@ -1,9 +1,9 @@
 // Package retry runs an operation again when it fails in a way that may pass:
 // exponential backoff with jitter, a cap on attempts, the context's deadline
 // (no wait that would end past it), and a server's Retry-After (seconds or an
-// HTTP-date). It is the one retry loop of verify, the artifact upload and the
-// S3 abort. (The portal's health polling is a poll on a fixed interval, not a
-// retry, and has its own loop.)
+// HTTP-date). It is the one retry loop of verify, the artifact upload, the
+// S3 abort and the portal's health polling (a steady poll: Base = Max, no
+// jitter, "not every controller answered yet" as a retryable error).
 //
 // It does not decide what is worth retrying: the caller's [Policy.Retryable]
 // does, from its own typed errors. Time is injected ([Policy.Sleep],
