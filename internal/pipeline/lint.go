@@ -95,7 +95,7 @@ func (e *LintFailedError) Error() string {
 
 // Hint is the fix.
 func (e *LintFailedError) Hint() string {
-	return "fix each lint error listed: the ESXi installer or the HPE Bare Metal portal would stop on it (esxi-byoi kickstart lint checks the template alone)"
+	return "fix each lint error listed: the ESXi installer or the HPE Bare Metal portal would stop on it; esxi-byoi kickstart lint checks the template alone"
 }
 
 func plural(n int, one, many string) string {
