@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -34,6 +33,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 	"github.com/esxi-byoi/esxi-byoi/internal/service"
 	"github.com/esxi-byoi/esxi-byoi/internal/source"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
@@ -113,7 +113,7 @@ func (o *Options) Validate() error {
 	if o.Algorithm != "" && o.Algorithm != "sha256sum" && o.Algorithm != "sha512sum" {
 		errs = append(errs, &option.Error{Option: "algorithm", Msg: fmt.Sprintf("%q: want sha256sum or sha512sum", o.Algorithm)})
 	}
-	if o.Output != "" && !source.IsRemote(o.Input) && sameFile(o.Input, o.Output) {
+	if o.Output != "" && !source.IsRemote(o.Input) && safefile.Same(o.Input, o.Output) {
 		// found here, before the lint and the preflight, and named as an option
 		errs = append(errs, &option.Error{Option: "output", Msg: o.Output, Err: remaster.ErrSameFile})
 	}
@@ -127,22 +127,6 @@ func (o *Options) Validate() error {
 	errs = append(errs, checkCAFile(o.CAFile))
 	errs = append(errs, o.validatePublishing()...)
 	return errors.Join(errs...)
-}
-
-// sameFile reports whether a and b name one file: the same absolute path,
-// or the same existing file (a hard link, a symbolic link).
-func sameFile(a, b string) bool {
-	if a == "" || b == "" {
-		return false
-	}
-	aa, err1 := filepath.Abs(a)
-	ab, err2 := filepath.Abs(b)
-	if err1 == nil && err2 == nil && aa == ab {
-		return true
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // checkCAFile reads the CA file before anything runs: the stages that

@@ -9,6 +9,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/publish"
 	"github.com/esxi-byoi/esxi-byoi/internal/publish/docroot"
 	"github.com/esxi-byoi/esxi-byoi/internal/remaster"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 )
 
 // publishers are the publish backends; the first the options select is used.
@@ -133,7 +134,7 @@ func (st *State) readable(ctx context.Context) bool {
 // renames over Output after the publish (and the end of the run removes).
 // The name stays the same so that progress and results show it.
 func (st *State) remasterOutput() (string, error) {
-	if st.pub == nil || samePath(st.Opts.Input, st.Opts.Output) {
+	if st.pub == nil || safefile.Same(st.Opts.Input, st.Opts.Output) {
 		return st.Opts.Output, nil // remaster refuses -o = -i itself (remaster.ErrSameFile)
 	}
 	dir, err := os.MkdirTemp(filepath.Dir(st.Opts.Output), "."+filepath.Base(st.Opts.Output)+".unpublished-")
@@ -142,18 +143,6 @@ func (st *State) remasterOutput() (string, error) {
 	}
 	st.cleanups = append(st.cleanups, func() { _ = os.RemoveAll(dir) })
 	return filepath.Join(dir, filepath.Base(st.Opts.Output)), nil
-}
-
-// samePath reports whether a and b name one file (by path, or by inode).
-func samePath(a, b string) bool {
-	aa, err1 := filepath.Abs(a)
-	ab, err2 := filepath.Abs(b)
-	if err1 == nil && err2 == nil && aa == ab {
-		return true
-	}
-	sa, err1 := os.Stat(a)
-	sb, err2 := os.Stat(b)
-	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
 // s3Client returns the S3 client of an s3:// source, made on first use from

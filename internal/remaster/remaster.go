@@ -325,14 +325,7 @@ func embedKickstart(src *source, patch *iso.Patch, path string) (*EditedFile, er
 // checkDistinct refuses an output that is the input (by name or by inode),
 // which would truncate the source while it is being read.
 func checkDistinct(in, out string) error {
-	ai, err1 := filepath.Abs(in)
-	ao, err2 := filepath.Abs(out)
-	if err1 == nil && err2 == nil && ai == ao {
-		return fmt.Errorf("%s: %w", out, ErrSameFile)
-	}
-	si, err1 := os.Stat(in)
-	so, err2 := os.Stat(out)
-	if err1 == nil && err2 == nil && os.SameFile(si, so) {
+	if safefile.Same(in, out) {
 		return fmt.Errorf("%s: %w", out, ErrSameFile)
 	}
 	return nil

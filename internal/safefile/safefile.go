@@ -94,3 +94,20 @@ func WriteFile(path string, data []byte) error {
 	}
 	return f.Commit()
 }
+
+// Same reports whether a and b name one file: the same absolute path, or the
+// same existing file by inode (a hard link, a symbolic link). Writing to b
+// would then truncate a while it may still be read.
+func Same(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	aa, err1 := filepath.Abs(a)
+	ab, err2 := filepath.Abs(b)
+	if err1 == nil && err2 == nil && aa == ab {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}

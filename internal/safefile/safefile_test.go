@@ -42,3 +42,23 @@ func TestCreateNamesTheMissingDirectory(t *testing.T) {
 	require.ErrorContains(t, err, "output directory")
 	require.ErrorContains(t, err, "does not exist")
 }
+
+func TestSame(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.iso")
+	require.NoError(t, os.WriteFile(a, []byte("x"), 0o644))
+	link := filepath.Join(dir, "hard.iso")
+	require.NoError(t, os.Link(a, link))
+	sym := filepath.Join(dir, "sym.iso")
+	require.NoError(t, os.Symlink(a, sym))
+	other := filepath.Join(dir, "b.iso")
+	require.NoError(t, os.WriteFile(other, []byte("x"), 0o644))
+
+	require.True(t, safefile.Same(a, a))
+	require.True(t, safefile.Same(a, filepath.Join(dir, ".", "a.iso")), "by path")
+	require.True(t, safefile.Same(a, link), "a hard link")
+	require.True(t, safefile.Same(sym, a), "a symbolic link")
+	require.False(t, safefile.Same(a, other), "same bytes, another file")
+	require.False(t, safefile.Same(a, filepath.Join(dir, "absent.iso")))
+	require.False(t, safefile.Same("", a))
+}
