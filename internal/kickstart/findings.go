@@ -57,14 +57,7 @@ type Finding struct {
 // String formats f as FILE:LINE: [warning: |note: ]message (hosts: a, b).
 func (f Finding) String() string {
 	var b strings.Builder
-	b.WriteString(f.File)
-	if f.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(f.Line))
-		if f.Col > 0 {
-			b.WriteString(":" + strconv.Itoa(f.Col))
-		}
-	}
-	b.WriteString(": ")
+	writePosition(&b, f.File, f.Line, f.Col)
 	b.WriteString(f.Severity.prefix())
 	if f.RenderedLine > 0 {
 		b.WriteString("rendered line " + strconv.Itoa(f.RenderedLine) + ": ")

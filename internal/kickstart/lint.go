@@ -59,14 +59,7 @@ type LintError struct {
 
 func (e *LintError) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		b.WriteString(":" + strconv.Itoa(e.Line))
-		if e.Col > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Col))
-		}
-	}
-	b.WriteString(": ")
+	writePosition(&b, e.File, e.Line, e.Col)
 	b.WriteString(e.severity().prefix())
 	if e.Host != "" {
 		b.WriteString("host " + e.Host)
@@ -288,4 +281,16 @@ func asLintErrors(file string, err error) []*LintError {
 func IsPlain(src []byte) bool {
 	t, err := Parse("", src)
 	return err == nil && t.plain()
+}
+
+// writePosition writes "FILE:LINE:COL: ", leaving out a line or column of 0.
+func writePosition(b *strings.Builder, file string, line, col int) {
+	b.WriteString(file)
+	if line > 0 {
+		b.WriteString(":" + strconv.Itoa(line))
+		if col > 0 {
+			b.WriteString(":" + strconv.Itoa(col))
+		}
+	}
+	b.WriteString(": ")
 }
