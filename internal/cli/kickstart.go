@@ -71,6 +71,10 @@ func runKickstartLint(env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	rules := "installer and portal"
+	if *installerOnly {
+		rules = "installer"
+	}
 	var hosts []kickstart.Host
 	if *hostsDir == "" {
 		hosts, err = kickstart.LoadHosts(templates.FS, "hosts", "templates")
@@ -78,16 +82,18 @@ func runKickstartLint(env *Env, args []string) error {
 		hosts, err = kickstart.LoadHosts(os.DirFS(*hostsDir), ".", filepath.ToSlash(*hostsDir))
 	}
 	if err != nil {
+		if *asJSON {
+			// machines read stdout: the broken host files are findings too
+			if jerr := writeJSON(env.Stdout, hostReport(name, rules, err)); jerr != nil {
+				return jerr
+			}
+		}
 		return hostErrors(env, err)
 	}
 	if *templatingInput != "" {
 		if _, err := kickstart.ParseSchema(*templatingInput); err != nil {
 			return usagef(fs.Name(), "--templating-input %q: want hostdef-v3 or hostdef-v4", *templatingInput)
 		}
-	}
-	rules := "installer and portal"
-	if *installerOnly {
-		rules = "installer"
 	}
 	findings := kickstart.Group(kickstart.Linter{InstallerOnly: *installerOnly, TemplatingInput: *templatingInput}.Lint(name, src, hosts))
 	errs, warns := kickstart.CountFindings(findings)
@@ -125,6 +131,27 @@ type lintReport struct {
 	Errors   int                 `json:"errors"`
 	Warnings int                 `json:"warnings"`
 	Findings []kickstart.Finding `json:"findings"`
+}
+
+// hostReport is the --json report of a lint that stopped at the sample hosts:
+// each problem of a host file is an error finding, nothing was rendered.
+func hostReport(name, rules string, err error) lintReport {
+	var problems []*kickstart.LintError
+	list := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		list = j.Unwrap()
+	}
+	for _, e := range list {
+		le := &kickstart.LintError{File: name, Msg: e.Error()}
+		if errors.As(e, &le) {
+			cp := *le // the host file's own problem, not ours to change
+			le = &cp
+		}
+		le.Rules = kickstart.TemplateRules // the data the template is rendered with
+		problems = append(problems, le)
+	}
+	findings := kickstart.Group(problems)
+	return lintReport{File: name, Rules: rules, Hosts: []string{}, Errors: len(findings), Findings: findings}
 }
 
 // runKickstartRender prints the kickstart the portal would serve to one host.

@@ -263,3 +263,29 @@ func TestKickstartUsage(t *testing.T) {
 		})
 	}
 }
+
+// With --json, a broken sample host still gives JSON on stdout: the host
+// file's problem is an error finding at its line, and the command fails.
+func TestKickstartLintJSONReportsBrokenHosts(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("Name: x\nConnections:\n  - Nme: eth0\n"), 0o644))
+	code, stdout, stderr := run(t, "kickstart", "lint", "--json", "--hosts", dir)
+	require.Equal(t, 1, code, stderr)
+	var r struct {
+		Errors   int
+		Findings []struct {
+			File, Severity, Message string
+			Line                    int
+			RuleSet                 string `json:"rule_set"`
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
+	require.Equal(t, 1, r.Errors)
+	require.Len(t, r.Findings, 1)
+	f := r.Findings[0]
+	require.Equal(t, filepath.Join(dir, "bad.yaml"), f.File)
+	require.Equal(t, 3, f.Line)
+	require.Equal(t, "error", f.Severity)
+	require.Equal(t, "template", f.RuleSet)
+	require.Contains(t, f.Message, "did you mean Name?")
+}
