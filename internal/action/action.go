@@ -108,8 +108,8 @@ func report(h Host, err error) int {
 		var ie *InputError
 		if errors.As(e, &ie) {
 			a.Title = "input " + ie.Input
-		} else if oe := option.Find(e); oe != nil && option.Lookup(oe.Option) != nil && option.Lookup(oe.Option).Input != 0 {
-			a.Title = "input " + oe.Option
+		} else if o := option.Lookup(option.NameOf(e)); o != nil && o.Input != 0 {
+			a.Title = "input " + o.Name
 		}
 		if hint := pipeline.Hint(e); hint != "" {
 			a.Msg += " (fix: " + inWorkspace(ws, option.Action.Expand(hint)) + ")"

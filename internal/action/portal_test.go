@@ -102,10 +102,15 @@ func TestBuildRegisterWithoutPortalSettings(t *testing.T) {
 	res := r.run()
 	require.Equal(t, 1, res.code, res)
 	var msgs []string
+	titled := false
 	for _, a := range res.annotations("error") {
 		msgs = append(msgs, a.msg)
+		if strings.Contains(a.msg, "HPEGL_METAL_REST_URL") {
+			titled = strings.Contains(a.props, "title=input metal-rest-url")
+		}
 	}
 	all := strings.Join(msgs, "\n")
+	require.True(t, titled, "the annotation names the input that sets it")
 	require.Contains(t, all, "HPEGL_METAL_REST_URL (metal-rest-url): not set")
 	require.Contains(t, all, "HPEGL_IAM_SERVICE_URL, HPEGL_USER_ID, HPEGL_USER_SECRET: not set")
 	require.NotContains(t, all, "--metal")

@@ -37,6 +37,9 @@ func (e *Error) Render(s Surface) string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
+// OptionName is the option the error is about (see [Named]).
+func (e *Error) OptionName() string { return e.Option }
+
 // Hint returns the fix, with options written {name} for the surface to
 // spell (see [Surface.Expand]).
 func (e *Error) Hint() string { return e.Fix }

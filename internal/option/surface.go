@@ -116,6 +116,23 @@ func (s Surface) Message(err error) string {
 	return full
 }
 
+// Named is an error about one option: *Error, and typed errors of other
+// packages that know which option their value came from.
+type Named interface {
+	error
+	OptionName() string
+}
+
+// NameOf returns the name of the option the first Named error in err's
+// chain is about, or "".
+func NameOf(err error) string {
+	var n Named
+	if errors.As(err, &n) {
+		return n.OptionName()
+	}
+	return ""
+}
+
 // Find returns the first *Error in err's chain, or nil.
 func Find(err error) *Error {
 	var e *Error

@@ -68,7 +68,13 @@ type ConfigError struct {
 	// "HPEGL_METAL_REST_URL ({metal-rest-url})".
 	Var string
 	Msg string
+	// Option is the option that sets Var too ("metal-rest-url"); "" for
+	// the credentials, which only the environment gives.
+	Option string
 }
+
+// OptionName is the option of the setting (option.Named), or "".
+func (e *ConfigError) OptionName() string { return e.Option }
 
 // Error is the CLI rendering: options named by their flags.
 func (e *ConfigError) Error() string { return e.Render(option.CLI) }
@@ -94,18 +100,18 @@ func (c *Config) clientCredentials() bool {
 // *[ConfigError]).
 func (c *Config) Validate() error {
 	var errs []error
-	add := func(v, format string, args ...any) {
-		errs = append(errs, &ConfigError{Var: v, Msg: fmt.Sprintf(format, args...)})
+	add := func(v, opt, format string, args ...any) {
+		errs = append(errs, &ConfigError{Var: v, Option: opt, Msg: fmt.Sprintf(format, args...)})
 	}
 	if c.RestURL == "" {
-		add(EnvRestURL+" ({metal-rest-url})", "not set: give the portal REST URL, e.g. https://client.greenlake.hpe.com/api/metal")
+		add(EnvRestURL+" ({metal-rest-url})", "metal-rest-url", "not set: give the portal REST URL, e.g. https://client.greenlake.hpe.com/api/metal")
 	} else if err := checkHTTPS(c.RestURL); err != nil {
-		add(EnvRestURL+" ({metal-rest-url})", "%v", err)
+		add(EnvRestURL+" ({metal-rest-url})", "metal-rest-url", "%v", err)
 	}
 	// Both may be set, as Terraform configurations of HPE's provider often
 	// have them: both headers are then sent, as its Metal resources do.
 	if c.ProjectID == "" && c.SpaceName == "" {
-		add(EnvProjectID+" or "+EnvSpaceName+" ({metal-project-id} or {metal-space-name})",
+		add(EnvProjectID+" or "+EnvSpaceName+" ({metal-project-id} or {metal-space-name})", "metal-project-id",
 			"not set: give the project ID (project scope) or the space name (tenant/hoster scope)")
 	}
 	if !c.clientCredentials() && c.Token.IsZero() {
@@ -118,11 +124,11 @@ func (c *Config) Validate() error {
 				missing = append(missing, v.name)
 			}
 		}
-		add(strings.Join(missing, ", "), "not set: give the GreenLake API client's IAM URL, id and secret in the environment (or a ready token in %s)", EnvToken)
+		add(strings.Join(missing, ", "), "", "not set: give the GreenLake API client's IAM URL, id and secret in the environment (or a ready token in %s)", EnvToken)
 	}
 	if c.IAMURL != "" {
 		if err := checkHTTPS(c.IAMURL); err != nil {
-			add(EnvIAMURL, "%v", err)
+			add(EnvIAMURL, "", "%v", err)
 		}
 	}
 	return errors.Join(errs...)
