@@ -131,32 +131,31 @@ func yamlSyntaxLine(err error) (int, string) {
 
 // templateFix is the fix for a file with template actions that does not
 // parse as a service YAML.
-const templateFix = "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders from it, the file given with -s"
+const templateFix = "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders from it"
 
 // check parses and checks b; s is nil when b is not a YAML mapping.
 func check(b []byte) (*Service, []*FieldError) {
-	// A template (templates/service.yml.tmpl) is not a service YAML yet: say
-	// so instead of only reporting the syntax its actions break.
-	template := bytes.Contains(b, []byte("{{"))
+	// documentError is the one finding of a file that is not a service
+	// mapping. A template (templates/service.yml.tmpl) is not a service YAML
+	// yet: its fix says so instead of only fixing the syntax its actions break.
+	documentError := func(line int, msg, fix string) []*FieldError {
+		if bytes.Contains(b, []byte("{{")) {
+			fix = templateFix
+		}
+		return []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: fix}}
+	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		line, msg := yamlSyntaxLine(err)
-		if template {
-			return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: templateFix}}
-		}
-		return nil, []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: "fix the YAML syntax"}}
+		return nil, documentError(line, msg, "fix the YAML syntax")
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		msg := "not a YAML mapping of service fields"
 		if len(doc.Content) == 0 {
 			msg = "the file holds no YAML document"
 		}
-		if template {
-			return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: msg, Fix: templateFix}}
-		}
-		return nil, []*FieldError{{Field: "(document)", Line: doc.Line, Severity: Error, Msg: msg,
-			Fix: "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe"}}
+		return nil, documentError(doc.Line, msg, "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe")
 	}
 	c := &checker{lines: map[string]int{}, present: map[string]bool{}}
 	var next yaml.Node

@@ -323,6 +323,7 @@ func TestValidateWrongFiles(t *testing.T) {
 	require.NoError(t, err)
 	f = one(t, string(tmpl), "(document)")
 	require.Contains(t, f.Fix, "this is a template with {{ }} actions: validate the service YAML that esxi-byoi build renders")
+	require.NotContains(t, f.Fix, " -s", "the fix names no CLI flag: the action and the portal registration print it too")
 
 	f = one(t, "? [a]\n: b\n"+y, "(key)")
 	require.Equal(t, "a key must be a plain name, not a list", f.Msg)
