@@ -66,9 +66,10 @@ func (e *UnsupportedError) Error() string {
 // Unwrap returns the cause, if any.
 func (e *UnsupportedError) Unwrap() error { return e.Err }
 
-// Hint is the fix: the vendor's image is known to patch.
+// Hint is the fix: the vendor's image is known to patch. It names no
+// command, as the action prints it too.
 func (e *UnsupportedError) Hint() string {
-	return "start from the vendor's unmodified ISO; if it is one, report an issue with 'esxi-byoi inspect --json' output"
+	return "start from the vendor's unmodified ISO; if it is one, report an issue naming the ISO's file name and this message"
 }
 
 // formatErr returns a *FormatError at sector; a %w operand is its cause.

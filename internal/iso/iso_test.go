@@ -337,4 +337,6 @@ func TestHardLinkedFilesAreOneFileWithLinks(t *testing.T) {
 	var ue *iso.UnsupportedError
 	require.ErrorAs(t, err, &ue)
 	require.Contains(t, err.Error(), "shares its data with /EFI/BOOT/BOOT.CFG, which has another size")
+	require.Contains(t, ue.Hint(), "the vendor's unmodified ISO")
+	require.NotContains(t, ue.Hint(), "esxi-byoi", "the hint names no command: the action prints it too")
 }
