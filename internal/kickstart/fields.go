@@ -88,13 +88,13 @@ func CheckFields(t *Template, s Schema) []*LintError {
 		for _, name := range names {
 			le := &LintError{File: t.name, Line: lineOf(int(n.Position()))}
 			switch {
+			case !s.HasField(name) && v4Fields[name]:
+				le.Msg = fmt.Sprintf(".%s is a hostdef-v4 field; this service declares templating_input hostdef-v3, whose data has no such field (test .Ranges instead, or declare hostdef-v4)", name)
+			case !s.HasField(name):
+				le.Msg = fmt.Sprintf(".%s is not a field of the %s data (%s)", name, s.dataName(), suggestField(name))
 			case v4Fields[name] && s == SchemaUnknown:
 				le.Warning = true
 				le.Msg = fmt.Sprintf(".%s is a hostdef-v4 field; with templating_input hostdef-v3 the portal may not have it (test .Ranges instead)", name)
-			case v4Fields[name] && s == HostdefV3:
-				le.Msg = fmt.Sprintf(".%s is a hostdef-v4 field; this service declares templating_input hostdef-v3, whose data has no such field (test .Ranges instead, or declare hostdef-v4)", name)
-			case !hostFields[name]:
-				le.Msg = fmt.Sprintf(".%s is not a field of the %s data (%s)", name, s.dataName(), suggestField(name))
 			default:
 				continue
 			}
