@@ -144,17 +144,6 @@ func CountFindings(findings []Finding) (errs, warnings int) {
 	return errs, warnings
 }
 
-// AsLintError returns f as one *LintError whose Error is f.String(), for code
-// that lists and counts []*LintError: the hosts go into the message.
-func (f Finding) AsLintError() *LintError {
-	msg := f.Message
-	if len(f.Hosts) > 0 {
-		msg += " (" + f.HostList() + ")"
-	}
-	return &LintError{File: f.File, Line: f.Line, Col: f.Col, RenderedLine: f.RenderedLine, Rules: f.RuleSet, Msg: msg,
-		Warning: f.Severity == SeverityWarning, Note: f.Severity == SeverityNote}
-}
-
 // Tally says how many errors and warnings there are, in English: "1 error,
 // 2 warnings".
 func Tally(errs, warnings int) string {
