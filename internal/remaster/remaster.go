@@ -55,7 +55,7 @@ func (e KerneloptEdit) Value() (string, error) {
 // The final value must carry ks=cdrom:/KS.CFG, because the portal serves the
 // rendered kickstart as /KS.CFG on the virtual CD and, without it, the
 // installer stops at its interactive screens. A whole value given with
-// Replace (--kernelopt) is the user's explicit choice and is not second-guessed.
+// Replace is the user's explicit choice and is not second-guessed.
 // It also returns the errors of [KerneloptEdit.Value].
 func (e KerneloptEdit) CheckBuild() error {
 	v, err := e.Value()
