@@ -195,6 +195,7 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 		problems = append(problems, &LintError{File: name, Warning: true, Rules: TemplateRules,
 			Msg: "no sample hosts: the template was parsed but never rendered"})
 	}
+	inst, _ := instrument(t) // nil on failure: rendered without a line map
 	for i := range hosts {
 		h := &hosts[i]
 		if !l.InstallerOnly && l.TemplatingInput != "" {
@@ -205,7 +206,7 @@ func (l Linter) Lint(name string, src []byte, hosts []Host) []*LintError {
 				problems = append(problems, le)
 			}
 		}
-		out, lines, err := renderMapped(t, &h.Def)
+		out, lines, err := renderMapped(t, inst, &h.Def)
 		if err != nil {
 			for _, le := range asLintErrors(name, err) {
 				le.Host, le.HostFile, le.Rules = h.Def.Name, h.File, TemplateRules

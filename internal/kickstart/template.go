@@ -102,16 +102,16 @@ const (
 )
 
 // renderMapped renders t for h and also returns, for each rendered line, the
-// template line its first byte came from (0 when unknown). It renders an
-// instrumented copy of the template whose text nodes carry line markers, then
-// strips them; if the result differs from a plain render the map is dropped.
-func renderMapped(t *Template, h *HostDef) ([]byte, []int, error) {
+// template line its first byte came from (0 when unknown). It renders inst,
+// the instrumented copy of t made once by [instrument] (nil: no map), whose
+// text nodes carry line markers, then strips them; if the result differs from
+// a plain render the map is dropped.
+func renderMapped(t *Template, inst *template.Template, h *HostDef) ([]byte, []int, error) {
 	plain, err := Render(t, h)
 	if err != nil {
 		return nil, nil, err
 	}
-	inst, err := instrument(t)
-	if err != nil {
+	if inst == nil {
 		return plain, nil, nil
 	}
 	marked, err := execute(t.name, inst, h)
@@ -126,7 +126,8 @@ func renderMapped(t *Template, h *HostDef) ([]byte, []int, error) {
 }
 
 // instrument re-parses t's source and inserts a line marker at the start of
-// every text node and after every newline in it.
+// every text node and after every newline in it. The copy does not depend on
+// a host: one serves every host of a lint run.
 func instrument(t *Template) (*template.Template, error) {
 	inst, err := template.New(t.name).Funcs(Funcs()).Parse(string(t.src))
 	if err != nil {
