@@ -30,12 +30,30 @@ var (
 // line should include its newline, as the installer's does. A quote that is
 // not closed, or a backslash at the very end, is an error.
 func splitLine(line string) ([]string, error) {
+	tokens, _, err := lex(line)
+	return tokens, err
+}
+
+// wordCut is a '#' that cut a word short: line[start:hash] is what the
+// installer reads of the word.
+type wordCut struct {
+	start, hash int
+	ok          bool
+}
+
+// lex is splitLine that also reports the first '#' that cut a word.
+func lex(line string) (tokens []string, cut wordCut, err error) {
 	var (
-		tokens []string
-		tok    []byte
-		inTok  bool // a token is open (possibly empty, after "")
-		quote  byte // 0, '\'' or '"'
+		tok   []byte
+		inTok bool // a token is open (possibly empty, after "")
+		start int  // where the open token starts in line
+		quote byte // 0, '\'' or '"'
 	)
+	open := func(i int) {
+		if !inTok {
+			start, inTok = i, true
+		}
+	}
 	emit := func() {
 		if inTok {
 			tokens = append(tokens, string(tok))
@@ -57,7 +75,7 @@ func splitLine(line string) ([]string, error) {
 				quote = 0
 			case c == '\\':
 				if i+1 >= len(line) {
-					return tokens, errNoEscapedChar
+					return tokens, cut, errNoEscapedChar
 				}
 				i++
 				if n := line[i]; n != '"' && n != '\\' {
@@ -70,67 +88,48 @@ func splitLine(line string) ([]string, error) {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 			emit()
 		case c == '#':
+			if inTok && !cut.ok {
+				cut = wordCut{start: start, hash: i, ok: true}
+			}
 			emit() // the comment runs to the end of the line
 			for i < len(line) && line[i] != '\n' {
 				i++
 			}
 		case c == '\'' || c == '"':
-			quote, inTok = c, true
+			open(i)
+			quote = c
 		case c == '\\':
 			if i+1 >= len(line) {
-				return tokens, errNoEscapedChar
+				return tokens, cut, errNoEscapedChar
 			}
+			open(i)
 			i++
-			tok, inTok = append(tok, line[i]), true
+			tok = append(tok, line[i])
 		default:
-			tok, inTok = append(tok, c), true
+			open(i)
+			tok = append(tok, c)
 		}
 	}
 	if quote != 0 {
-		return tokens, errNoClosingQuote
+		return tokens, cut, errNoClosingQuote
 	}
 	emit()
-	return tokens, nil
+	return tokens, cut, nil
 }
 
 // commentInWord finds an unquoted '#' in the middle of a word of a command
 // line: shlex starts a comment there, so `rootpw VMware#1!` sets the password
 // "VMware" and says nothing. It returns the word as read and as written.
 func commentInWord(line string) (read, written string, ok bool) {
-	var quote byte
-	start := -1 // start of the current word
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\\' && quote == '"' {
-				i++
-			}
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			start = -1
-		case c == '#':
-			if start < 0 {
-				return "", "", false // a comment of its own
-			}
-			end := strings.IndexAny(line[i:], " \t\r\n")
-			if end < 0 {
-				end = len(line) - i
-			}
-			return line[start:i], line[start : i+end], true
-		default:
-			if start < 0 {
-				start = i
-			}
-			if c == '\'' || c == '"' {
-				quote = c
-			} else if c == '\\' {
-				i++
-			}
-		}
+	_, cut, _ := lex(line)
+	if !cut.ok {
+		return "", "", false
 	}
-	return "", "", false
+	end := strings.IndexAny(line[cut.hash:], " \t\r\n")
+	if end < 0 {
+		end = len(line) - cut.hash
+	}
+	return line[cut.start:cut.hash], line[cut.start : cut.hash+end], true
 }
 
 func (c *checker) commentInWord(n int, raw string) {
