@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/url"
 	"reflect"
 	"slices"
@@ -179,7 +180,7 @@ func check(b []byte) (*Service, []*FieldError) {
 
 func lineKey(l int) int {
 	if l == 0 {
-		return int(^uint(0) >> 1)
+		return math.MaxInt // absent fields sort last
 	}
 	return l
 }
