@@ -14,9 +14,6 @@ import (
 // server's directory. It is made for one ISO (see [Destination]) by its
 // [Backend]. Callers never ask which kind it is.
 type Publisher interface {
-	// Locate says where the ISO goes and under which public URL, before
-	// anything is written.
-	Locate() Location
 	// Preflight checks that the destination is reachable, trusted and
 	// exists, without writing: a wrong CA or a missing bucket is found
 	// before the ISO is built.
@@ -53,16 +50,9 @@ type File struct {
 	Progress progress.Reporter
 }
 
-// Location is where an ISO is (to be) published.
-type Location struct {
-	Where string // for messages: s3://bucket/key or the file's path
-	URL   string // public URL
-}
-
 // Backend makes publishers of one kind. A new kind is a package that
 // exports a Backend, and one line in the caller's list of backends.
 type Backend struct {
-	Name string // "s3", "directory": for messages
 	// Selected reports whether d asks for this backend; it does no I/O.
 	Selected func(d Destination) bool
 	// New makes the publisher for d; it may load credentials but sends no
@@ -82,7 +72,6 @@ func Select(backends []Backend, d Destination) (Backend, bool) {
 
 // S3Backend publishes to Destination.S3Bucket.
 var S3Backend = Backend{
-	Name:     "s3",
 	Selected: func(d Destination) bool { return d.S3Bucket != "" },
 	New: func(ctx context.Context, d Destination) (Publisher, error) {
 		c, err := NewS3(ctx, d.S3)
@@ -103,10 +92,6 @@ type s3Publisher struct {
 	s   *S3
 	d   Destination
 	key string
-}
-
-func (p *s3Publisher) Locate() Location {
-	return Location{Where: URI(p.d.S3Bucket, p.key), URL: p.d.URL}
 }
 
 func (p *s3Publisher) Preflight(ctx context.Context) error { return p.s.CheckBucket(ctx, p.d.S3Bucket) }

@@ -13,7 +13,6 @@ import (
 
 // Backend publishes into Destination.Dir.
 var Backend = publish.Backend{
-	Name:     "directory",
 	Selected: func(d publish.Destination) bool { return d.Dir != "" },
 	New: func(_ context.Context, d publish.Destination) (publish.Publisher, error) {
 		return &publisher{d: d, target: filepath.Join(d.Dir, d.Name)}, nil
@@ -24,10 +23,6 @@ var Backend = publish.Backend{
 type publisher struct {
 	d      publish.Destination
 	target string
-}
-
-func (p *publisher) Locate() publish.Location {
-	return publish.Location{Where: p.target, URL: p.d.URL}
 }
 
 // Preflight checks that the directory exists and takes a new file, by
