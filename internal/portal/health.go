@@ -199,8 +199,10 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 	// The last wait is cut short so that one poll falls on the deadline.
 	poll := retry.Policy{
 		Base: o.PollInterval, Max: o.PollInterval, Jitter: func(d time.Duration) time.Duration { return d },
-		Sleep: func(ctx context.Context, d time.Duration) error { return retry.Sleep(ctx, min(d, deadline.Sub(c.now()))) },
-		Now:   c.now,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			return retry.Sleep(ctx, min(d, deadline.Sub(c.now())))
+		},
+		Now: c.now,
 		Retryable: func(err error) bool {
 			return (errors.Is(err, errPending) || transient(err)) && c.now().Before(deadline)
 		},
