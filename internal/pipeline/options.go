@@ -3,7 +3,9 @@ package pipeline
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,13 +77,7 @@ func NewBuild(v option.Values, getenv func(string) string) (Options, error) {
 // problem of the values, found before anything is written.
 func (o *Options) portalValues(v option.Values, getenv func(string) string) []error {
 	var errs []error
-	for name, p := range map[string]*bool{"register": &o.Register, "health": &o.Health} {
-		b, err := v.Bool(name)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		*p = b
-	}
+	errs = append(errs, bools(v, map[string]*bool{"register": &o.Register, "health": &o.Health})...)
 	if !o.Register && !o.Health {
 		return errs
 	}
@@ -141,15 +137,21 @@ func fromValues(v option.Values, getenv func(string) string) (Options, []error) 
 		S3Region:   v.FromEnv("s3-region", getenv),
 		PublishDir: v["publish-dir"],
 	}
+	return o, bools(v, map[string]*bool{"s3-path-style": &o.S3PathStyle, "replace": &o.Replace, "skip-verify": &o.SkipVerify})
+}
+
+// bools reads the Bool options names into the fields, by name in sorted
+// order, so that their problems are listed the same way on every run.
+func bools(v option.Values, fields map[string]*bool) []error {
 	var errs []error
-	for name, p := range map[string]*bool{"s3-path-style": &o.S3PathStyle, "replace": &o.Replace, "skip-verify": &o.SkipVerify} {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		b, err := v.Bool(name)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		*p = b
+		*fields[name] = b
 	}
-	return o, errs
+	return errs
 }
 
 // rootPassword resolves the root password in the one documented order: at
