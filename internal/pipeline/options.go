@@ -81,12 +81,19 @@ func (o *Options) portalValues(v option.Values, getenv func(string) string) []er
 	if !o.Register && !o.Health {
 		return errs
 	}
-	errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
-	o.Portal = PortalConfig(v, getenv)
+	errs = append(errs, o.portalSettings(v, getenv)...)
 	if err := o.ValidatePortal(); err != nil {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// portalSettings reads what a build and a watch with health share: the
+// health wait's durations and the portal settings (see PortalConfig),
+// unchecked.
+func (o *Options) portalSettings(v option.Values, getenv func(string) string) []error {
+	o.Portal = PortalConfig(v, getenv)
+	return durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})
 }
 
 // NewWatch turns option values into the Options of a watch (the action's
@@ -101,8 +108,7 @@ func NewWatch(v option.Values, getenv func(string) string) (Options, error) {
 		errs = append(errs, err)
 	}
 	if o.Health {
-		errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
-		o.Portal = PortalConfig(v, getenv)
+		errs = append(errs, o.portalSettings(v, getenv)...)
 		if err := o.Portal.Validate(); err != nil {
 			errs = append(errs, err)
 		}
