@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -21,10 +20,11 @@ type Publisher interface {
 	// Publish puts the file there; an identical object is left alone, a
 	// different one refused unless Destination.Replace.
 	Publish(ctx context.Context, f File) (*Object, error)
-	// Open reads back the published object with the publisher's own access
-	// (credentials, file system), e.g. to tell "not publicly readable"
-	// from "not there" when an anonymous download fails.
-	Open(ctx context.Context) (io.ReadCloser, int64, error)
+	// Readable reports whether the publisher can read the published object
+	// with its own access (credentials, file system), to tell "not publicly
+	// readable" from "not there" when an anonymous download fails. It reads
+	// no content (S3: a HEAD, which s3:GetObject governs too).
+	Readable(ctx context.Context) bool
 }
 
 // Destination is where the user asked to publish one ISO. Each backend
@@ -103,8 +103,9 @@ func (p *s3Publisher) Publish(ctx context.Context, f File) (*Object, error) {
 	})
 }
 
-func (p *s3Publisher) Open(ctx context.Context) (io.ReadCloser, int64, error) {
-	return p.s.Open(ctx, p.d.S3Bucket, p.key)
+func (p *s3Publisher) Readable(ctx context.Context) bool {
+	have, err := p.s.head(ctx, p.d.S3Bucket, p.key)
+	return err == nil && have != nil
 }
 
 // CheckBucket sends HEAD bucket: it proves the endpoint answers over trusted

@@ -2,7 +2,6 @@ package docroot
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -46,17 +45,13 @@ func (p *publisher) Publish(ctx context.Context, f publish.File) (*publish.Objec
 	})
 }
 
-func (p *publisher) Open(context.Context) (io.ReadCloser, int64, error) {
+func (p *publisher) Readable(context.Context) bool {
 	f, err := os.Open(p.target)
 	if err != nil {
-		return nil, 0, err
+		return false
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, st.Size(), nil
+	_ = f.Close()
+	return true
 }
 
 // checkDir: the directory must exist; it is never created, since a typo
