@@ -85,7 +85,7 @@ func (Health) Run(ctx context.Context, st *State) error {
 func (o *Options) ValidatePortal() error {
 	var errs []error
 	if o.Health && !o.Register {
-		errs = append(errs, &option.Error{Option: "health", Msg: "needs {register}: the verdict is on the service this build registers (to check a service registered before, run 'esxi-byoi health SERVICE.yml')"})
+		errs = append(errs, &option.Error{Option: "health", Msg: "needs {register}: the verdict is on the service this build registers (a service registered before is checked on its own: the health command of the CLI, or a watch in the action)"})
 	}
 	if o.Register || o.Health {
 		if err := o.Portal.Validate(); err != nil {
