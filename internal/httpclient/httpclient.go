@@ -16,6 +16,7 @@
 package httpclient
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -168,6 +170,23 @@ func SetUserAgent(req *http.Request, ua string) {
 		ua = UserAgent()
 	}
 	req.Header.Set("User-Agent", ua)
+}
+
+// NewGet returns a GET request for rawURL with the User-Agent ua (see
+// [SetUserAgent]). Its error never holds the URL, whose query may be a
+// presigned signature (net/url quotes the raw URL in its own): the caller
+// names the redacted URL beside it.
+func NewGet(ctx context.Context, rawURL, ua string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return nil, ue.Err
+		}
+		return nil, err
+	}
+	SetUserAgent(req, ua)
+	return req, nil
 }
 
 // DrainClose reads what is left of a body (so the connection can be reused)

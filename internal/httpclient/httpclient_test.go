@@ -249,3 +249,20 @@ func TestDescribeRedactsTheRequestURL(t *testing.T) {
 	require.NotContains(t, err.Error(), sig)
 	require.NotContains(t, err.Error(), "pw-4711")
 }
+
+// A URL net/url cannot parse still never shows its query (a presigned
+// signature) in NewGet's error; a good one gets the User-Agent.
+func TestNewGet(t *testing.T) {
+	const sig = "X-Amz-Signature=0123456789abcdef"
+	_, err := httpclient.NewGet(t.Context(), "https://bucket.example.com/esxi.iso?"+sig+"\x7f", "")
+	require.ErrorContains(t, err, "invalid control character in URL")
+	require.NotContains(t, err.Error(), sig)
+
+	req, err := httpclient.NewGet(t.Context(), "https://bucket.example.com/esxi.iso?"+sig, "")
+	require.NoError(t, err)
+	require.Equal(t, http.MethodGet, req.Method)
+	require.Equal(t, httpclient.UserAgent(), req.Header.Get("User-Agent"))
+	req, err = httpclient.NewGet(t.Context(), "https://bucket.example.com/esxi.iso", "probe/1")
+	require.NoError(t, err)
+	require.Equal(t, "probe/1", req.Header.Get("User-Agent"))
+}

@@ -3,7 +3,9 @@ package pipeline
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,22 +77,23 @@ func NewBuild(v option.Values, getenv func(string) string) (Options, error) {
 // problem of the values, found before anything is written.
 func (o *Options) portalValues(v option.Values, getenv func(string) string) []error {
 	var errs []error
-	for name, p := range map[string]*bool{"register": &o.Register, "health": &o.Health} {
-		b, err := v.Bool(name)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		*p = b
-	}
+	errs = append(errs, bools(v, map[string]*bool{"register": &o.Register, "health": &o.Health})...)
 	if !o.Register && !o.Health {
 		return errs
 	}
-	errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
-	o.Portal = PortalConfig(v, getenv)
+	errs = append(errs, o.portalSettings(v, getenv)...)
 	if err := o.ValidatePortal(); err != nil {
 		errs = append(errs, err)
 	}
 	return errs
+}
+
+// portalSettings reads what a build and a watch with health share: the
+// health wait's durations and the portal settings (see PortalConfig),
+// unchecked.
+func (o *Options) portalSettings(v option.Values, getenv func(string) string) []error {
+	o.Portal = PortalConfig(v, getenv)
+	return durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})
 }
 
 // NewWatch turns option values into the Options of a watch (the action's
@@ -105,8 +108,7 @@ func NewWatch(v option.Values, getenv func(string) string) (Options, error) {
 		errs = append(errs, err)
 	}
 	if o.Health {
-		errs = append(errs, durations(v, map[string]*time.Duration{"health-timeout": &o.HealthTimeout, "health-poll-interval": &o.HealthPollInterval})...)
-		o.Portal = PortalConfig(v, getenv)
+		errs = append(errs, o.portalSettings(v, getenv)...)
 		if err := o.Portal.Validate(); err != nil {
 			errs = append(errs, err)
 		}
@@ -141,15 +143,21 @@ func fromValues(v option.Values, getenv func(string) string) (Options, []error) 
 		S3Region:   v.FromEnv("s3-region", getenv),
 		PublishDir: v["publish-dir"],
 	}
+	return o, bools(v, map[string]*bool{"s3-path-style": &o.S3PathStyle, "replace": &o.Replace, "skip-verify": &o.SkipVerify})
+}
+
+// bools reads the Bool options names into the fields, by name in sorted
+// order, so that their problems are listed the same way on every run.
+func bools(v option.Values, fields map[string]*bool) []error {
 	var errs []error
-	for name, p := range map[string]*bool{"s3-path-style": &o.S3PathStyle, "replace": &o.Replace, "skip-verify": &o.SkipVerify} {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
 		b, err := v.Bool(name)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		*p = b
+		*fields[name] = b
 	}
-	return o, errs
+	return errs
 }
 
 // rootPassword resolves the root password in the one documented order: at

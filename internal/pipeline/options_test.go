@@ -94,6 +94,32 @@ func TestNewBuildReportsEveryProblemAtOnce(t *testing.T) {
 	}
 }
 
+// Problems of several switches or durations come in one order (by option
+// name), not in a map's random order that changes from run to run.
+func TestOptionProblemsComeInAFixedOrder(t *testing.T) {
+	v := buildValues()
+	v["skip-verify"], v["s3-path-style"], v["replace"] = "x1", "x2", "x3"
+	v["register"], v["health"] = "true", "true"
+	v["health-timeout"], v["health-poll-interval"] = "t1", "t2"
+	var first string
+	for i := range 20 {
+		_, err := pipeline.NewBuild(v, envOf(nil))
+		require.Error(t, err)
+		msg := err.Error()
+		want := []string{`"x3"`, `"x2"`, `"x1"`, `"t2"`, `"t1"`} // replace, s3-path-style, skip-verify; health-poll-interval, health-timeout
+		at := -1
+		for _, w := range want {
+			j := strings.Index(msg, w)
+			require.Greater(t, j, at, "%s out of order in:\n%s", w, msg)
+			at = j
+		}
+		if i == 0 {
+			first = msg
+		}
+		require.Equal(t, first, msg)
+	}
+}
+
 // A bad URL option is quoted in its error without what may be a secret: the
 // user:password and the query (a presigned signature) are left out.
 func TestBadURLOptionsAreQuotedWithoutSecrets(t *testing.T) {

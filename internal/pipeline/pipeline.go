@@ -117,7 +117,7 @@ func (o *Options) Validate() error {
 		// found here, before the lint and the preflight, and named as an option
 		errs = append(errs, &option.Error{Option: "output", Msg: o.Output, Err: remaster.ErrSameFile})
 	}
-	if o.ServiceOut != "" && o.ServiceOut == o.Output {
+	if safefile.Same(o.ServiceOut, o.Output) {
 		errs = append(errs, &option.Error{Option: "service", Msg: "names the same file as {output}"})
 	}
 	if err := source.Check(o.Input); err != nil {

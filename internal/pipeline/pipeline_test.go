@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -63,6 +64,19 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{"-i/--iso", "-o/--output", "-s/--service", "-p/--image-url-prefix", `"md5"`} {
 		require.ErrorContains(t, err, want)
 	}
+}
+
+// The service YAML and the ISO are one file also by another spelling of its
+// path (safefile.Same, as for the input and the output).
+func TestValidateRefusesServiceOutThatIsTheOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "ESXi.iso")
+	for _, svc := range []string{out, filepath.Join(dir, ".", "ESXi.iso")} {
+		o := pipeline.Options{Input: "in.iso", Output: out, ServiceOut: svc, URLPrefix: "https://h/esxi"}
+		require.ErrorContains(t, o.Validate(), "names the same file", svc)
+	}
+	o := pipeline.Options{Input: "in.iso", Output: out, ServiceOut: filepath.Join(dir, "service.yml"), URLPrefix: "https://h/esxi"}
+	require.NoError(t, o.Validate())
 }
 
 func TestSecureURLIsPrefixPlusOutputName(t *testing.T) {

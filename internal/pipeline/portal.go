@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +85,7 @@ func (Health) Run(ctx context.Context, st *State) error {
 func (o *Options) ValidatePortal() error {
 	var errs []error
 	if o.Health && !o.Register {
-		errs = append(errs, &option.Error{Option: "health", Msg: "needs {register}: the verdict is on the service this build registers (to check a service registered before, run 'esxi-byoi health SERVICE.yml')"})
+		errs = append(errs, &option.Error{Option: "health", Msg: "needs {register}: the verdict is on the service this build registers (a service registered before is checked on its own: the health command of the CLI, or a watch in the action)"})
 	}
 	if o.Register || o.Health {
 		if err := o.Portal.Validate(); err != nil {
@@ -121,10 +123,12 @@ func PortalConfig(v option.Values, getenv func(string) string) portal.Config {
 	return c
 }
 
-// durations reads the Duration options names into the fields, each > 0.
+// durations reads the Duration options names into the fields, each > 0, by
+// name in sorted order (see bools).
 func durations(v option.Values, fields map[string]*time.Duration) []error {
 	var errs []error
-	for name, p := range fields {
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		p := fields[name]
 		d, err := time.ParseDuration(v.Get(name))
 		if err != nil || d <= 0 {
 			errs = append(errs, &option.Error{Option: name, Msg: fmt.Sprintf("%q: want a duration above 0 such as 30m or 15s", v.Get(name))})

@@ -115,18 +115,10 @@ func (st *State) publisher(ctx context.Context) (publish.Publisher, error) {
 	return p, nil
 }
 
-// readable reports whether the run's publisher can read back what it
-// published, with its own access.
+// readable reports whether the run's publisher can read what it published,
+// with its own access.
 func (st *State) readable(ctx context.Context) bool {
-	if st.pub == nil {
-		return false
-	}
-	rc, _, err := st.pub.Open(ctx)
-	if err != nil {
-		return false
-	}
-	_ = rc.Close()
-	return true
+	return st.pub != nil && st.pub.Readable(ctx)
 }
 
 // remasterOutput is where Remaster writes the ISO: Output, or, when it will

@@ -57,7 +57,7 @@ func (t *tokens) renewable() bool { return t.cc != nil }
 // token returns a token valid for at least renewBefore, fetching one when needed.
 func (t *tokens) token(ctx context.Context, op string) (secret.String, error) {
 	if t.cc == nil {
-		if !t.fixedExp.IsZero() && !t.now().Before(t.fixedExp) {
+		if t.expired() {
 			return secret.String{}, &TokenExpiredError{Op: op}
 		}
 		return t.fixed, nil

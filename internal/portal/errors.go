@@ -107,16 +107,16 @@ func (e *APIError) Hint() string {
 // TransportError is a request that got no HTTP answer: TLS, DNS, refused
 // connection, timeout.
 type TransportError struct {
-	Op   string
-	Host string
-	Err  error // classified by httpclient.Describe
+	Op  string
+	Err error // classified by httpclient.Describe
 }
 
 func (e *TransportError) Error() string { return fmt.Sprintf("portal: %s: %v", e.Op, e.Err) }
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Hint implements the CLI's fix line; TLS failures point at --ca-file.
+// Hint implements the CLI's fix line; an unknown CA points at the CA file
+// option ([HintCAFile]).
 func (e *TransportError) Hint() string {
 	var he *httpclient.Error
 	if errors.As(e.Err, &he) {

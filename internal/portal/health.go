@@ -199,8 +199,10 @@ func (c *Client) Health(ctx context.Context, id string, o HealthOptions) (*Healt
 	// The last wait is cut short so that one poll falls on the deadline.
 	poll := retry.Policy{
 		Base: o.PollInterval, Max: o.PollInterval, Jitter: func(d time.Duration) time.Duration { return d },
-		Sleep: func(ctx context.Context, d time.Duration) error { return sleep(ctx, min(d, deadline.Sub(c.now()))) },
-		Now:   c.now,
+		Sleep: func(ctx context.Context, d time.Duration) error {
+			return retry.Sleep(ctx, min(d, deadline.Sub(c.now())))
+		},
+		Now: c.now,
 		Retryable: func(err error) bool {
 			return (errors.Is(err, errPending) || transient(err)) && c.now().Before(deadline)
 		},
@@ -314,17 +316,6 @@ func reports(m map[string]metal.OsServiceImageDownloadHealthControllerDetails, s
 
 func sameReport(a, b ControllerReport) bool {
 	return a.Summary == b.Summary && a.Reason == b.Reason && a.Fresh == b.Fresh && a.Changed.Equal(b.Changed)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // ServiceHealth finds the service registered for a YAML's svc_flavor and

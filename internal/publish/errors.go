@@ -196,16 +196,23 @@ func classify(op, uri, bucket, endpoint string, err error) error {
 	if err == nil {
 		return nil
 	}
+	d := typed(op, uri, bucket, endpoint, err)
+	switch d.(type) {
+	case *CredentialsError, *BucketError, *EndpointError, *AccessError:
+		return d
+	}
+	return fmt.Errorf("%s %s: %w", op, uri, d)
+}
+
+// typed is [describe], with an answer about the credentials or their
+// permissions made an *AccessError for op on uri.
+func typed(op, uri, bucket, endpoint string, err error) error {
 	d := describe(bucket, endpoint, err)
 	var se *StoreError
 	if errors.As(d, &se) && se.denied() {
 		return &AccessError{Op: op, URI: uri, Code: se.Code, Err: err}
 	}
-	switch d.(type) {
-	case *CredentialsError, *BucketError, *EndpointError:
-		return d
-	}
-	return fmt.Errorf("%s %s: %w", op, uri, d)
+	return d
 }
 
 // describe turns an SDK error into a typed error that does not name the

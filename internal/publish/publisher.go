@@ -3,7 +3,6 @@ package publish
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -14,9 +13,6 @@ import (
 // server's directory. It is made for one ISO (see [Destination]) by its
 // [Backend]. Callers never ask which kind it is.
 type Publisher interface {
-	// Locate says where the ISO goes and under which public URL, before
-	// anything is written.
-	Locate() Location
 	// Preflight checks that the destination is reachable, trusted and
 	// exists, without writing: a wrong CA or a missing bucket is found
 	// before the ISO is built.
@@ -24,10 +20,11 @@ type Publisher interface {
 	// Publish puts the file there; an identical object is left alone, a
 	// different one refused unless Destination.Replace.
 	Publish(ctx context.Context, f File) (*Object, error)
-	// Open reads back the published object with the publisher's own access
-	// (credentials, file system), e.g. to tell "not publicly readable"
-	// from "not there" when an anonymous download fails.
-	Open(ctx context.Context) (io.ReadCloser, int64, error)
+	// Readable reports whether the publisher can read the published object
+	// with its own access (credentials, file system), to tell "not publicly
+	// readable" from "not there" when an anonymous download fails. It reads
+	// no content (S3: a HEAD, which s3:GetObject governs too).
+	Readable(ctx context.Context) bool
 }
 
 // Destination is where the user asked to publish one ISO. Each backend
@@ -53,16 +50,9 @@ type File struct {
 	Progress progress.Reporter
 }
 
-// Location is where an ISO is (to be) published.
-type Location struct {
-	Where string // for messages: s3://bucket/key or the file's path
-	URL   string // public URL
-}
-
 // Backend makes publishers of one kind. A new kind is a package that
 // exports a Backend, and one line in the caller's list of backends.
 type Backend struct {
-	Name string // "s3", "directory": for messages
 	// Selected reports whether d asks for this backend; it does no I/O.
 	Selected func(d Destination) bool
 	// New makes the publisher for d; it may load credentials but sends no
@@ -82,7 +72,6 @@ func Select(backends []Backend, d Destination) (Backend, bool) {
 
 // S3Backend publishes to Destination.S3Bucket.
 var S3Backend = Backend{
-	Name:     "s3",
 	Selected: func(d Destination) bool { return d.S3Bucket != "" },
 	New: func(ctx context.Context, d Destination) (Publisher, error) {
 		c, err := NewS3(ctx, d.S3)
@@ -105,10 +94,6 @@ type s3Publisher struct {
 	key string
 }
 
-func (p *s3Publisher) Locate() Location {
-	return Location{Where: URI(p.d.S3Bucket, p.key), URL: p.d.URL}
-}
-
 func (p *s3Publisher) Preflight(ctx context.Context) error { return p.s.CheckBucket(ctx, p.d.S3Bucket) }
 
 func (p *s3Publisher) Publish(ctx context.Context, f File) (*Object, error) {
@@ -118,8 +103,9 @@ func (p *s3Publisher) Publish(ctx context.Context, f File) (*Object, error) {
 	})
 }
 
-func (p *s3Publisher) Open(ctx context.Context) (io.ReadCloser, int64, error) {
-	return p.s.Open(ctx, p.d.S3Bucket, p.key)
+func (p *s3Publisher) Readable(ctx context.Context) bool {
+	have, err := p.s.head(ctx, p.d.S3Bucket, p.key)
+	return err == nil && have != nil
 }
 
 // CheckBucket sends HEAD bucket: it proves the endpoint answers over trusted

@@ -250,14 +250,7 @@ func (s *S3) cause(ctx context.Context, o Options, err error) error {
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		return context.Cause(ctx)
 	}
-	if d := describe(o.Bucket, s.cfg.Endpoint, err); d != err {
-		var se *StoreError
-		if errors.As(d, &se) && se.denied() {
-			return &AccessError{Op: "upload", URI: URI(o.Bucket, o.Key), Code: se.Code, Err: err}
-		}
-		return d
-	}
-	return err
+	return typed("upload", URI(o.Bucket, o.Key), o.Bucket, s.cfg.Endpoint, err)
 }
 
 // listener turns the transfer manager's running totals into progress.

@@ -143,15 +143,10 @@ func open(ctx context.Context, o Options) (io.ReadCloser, int64, error) {
 			return nil, 0, err
 		}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.Input, nil)
+	req, err := httpclient.NewGet(ctx, o.Input, "")
 	if err != nil {
-		var ue *url.Error // its text holds the raw URL, which may carry a signature
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
 		return nil, 0, fmt.Errorf("GET %s: %w", httpclient.Redact(o.Input), err)
 	}
-	httpclient.SetUserAgent(req, "")
 	resp, err := client.Do(req)
 	if err != nil {
 		var ue *url.Error

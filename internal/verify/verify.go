@@ -164,15 +164,10 @@ func once(ctx context.Context, client *http.Client, u *url.URL, h hash.Hash, o *
 	timer := time.AfterFunc(o.StallTimeout, func() { cancel(errStalled) })
 	defer timer.Stop()
 
-	req, err := http.NewRequestWithContext(actx, http.MethodGet, u.String(), nil)
+	req, err := httpclient.NewGet(actx, u.String(), o.UserAgent)
 	if err != nil {
-		var ue *url.Error // its text holds the raw URL, which may carry a signature
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
 		return nil, fmt.Errorf("GET %s: %w", httpclient.Redact(o.URL), err)
 	}
-	httpclient.SetUserAgent(req, o.UserAgent)
 	resp, err := client.Do(req)
 	if err != nil {
 		if context.Cause(actx) == errStalled && ctx.Err() == nil {

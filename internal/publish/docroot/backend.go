@@ -2,7 +2,6 @@ package docroot
 
 import (
 	"context"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -13,7 +12,6 @@ import (
 
 // Backend publishes into Destination.Dir.
 var Backend = publish.Backend{
-	Name:     "directory",
 	Selected: func(d publish.Destination) bool { return d.Dir != "" },
 	New: func(_ context.Context, d publish.Destination) (publish.Publisher, error) {
 		return &publisher{d: d, target: filepath.Join(d.Dir, d.Name)}, nil
@@ -24,10 +22,6 @@ var Backend = publish.Backend{
 type publisher struct {
 	d      publish.Destination
 	target string
-}
-
-func (p *publisher) Locate() publish.Location {
-	return publish.Location{Where: p.target, URL: p.d.URL}
 }
 
 // Preflight checks that the directory exists and takes a new file, by
@@ -51,17 +45,13 @@ func (p *publisher) Publish(ctx context.Context, f publish.File) (*publish.Objec
 	})
 }
 
-func (p *publisher) Open(context.Context) (io.ReadCloser, int64, error) {
+func (p *publisher) Readable(context.Context) bool {
 	f, err := os.Open(p.target)
 	if err != nil {
-		return nil, 0, err
+		return false
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, 0, err
-	}
-	return f, st.Size(), nil
+	_ = f.Close()
+	return true
 }
 
 // checkDir: the directory must exist; it is never created, since a typo
