@@ -139,24 +139,25 @@ func check(b []byte) (*Service, []*FieldError) {
 	// documentError is the one finding of a file that is not a service
 	// mapping. A template (templates/service.yml.tmpl) is not a service YAML
 	// yet: its fix says so instead of only fixing the syntax its actions break.
-	documentError := func(line int, msg, fix string) []*FieldError {
+	documentError := func(fe FieldError) []*FieldError {
+		fe.Field, fe.Severity = "(document)", Error
 		if bytes.Contains(b, []byte("{{")) {
-			fix = templateFix
+			fe = FieldError{Field: fe.Field, Line: fe.Line, Severity: fe.Severity, Msg: fe.Msg, Fix: templateFix}
 		}
-		return []*FieldError{{Field: "(document)", Line: line, Severity: Error, Msg: msg, Fix: fix}}
+		return []*FieldError{&fe}
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		line, msg := yamlSyntaxLine(err)
-		return nil, documentError(line, msg, "fix the YAML syntax")
+		return nil, documentError(FieldError{Line: line, Msg: msg, Fix: "fix the YAML syntax"})
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		msg := "not a YAML mapping of service fields"
 		if len(doc.Content) == 0 {
 			msg = "the file holds no YAML document"
 		}
-		return nil, documentError(doc.Line, msg, "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe")
+		return nil, documentError(FieldError{Line: doc.Line, Msg: msg, Fix: "start from the service YAML esxi-byoi build writes, or from HPE's ESXi recipe"})
 	}
 	c := &checker{lines: map[string]int{}, present: map[string]bool{}}
 	var next yaml.Node
