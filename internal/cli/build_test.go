@@ -131,7 +131,7 @@ func TestBuildLintsTheKickstartFirst(t *testing.T) {
 	require.Equal(t, 1, code, errb.String())
 	require.Equal(t, 1, bytes.Count(errb.Bytes(), []byte("serialnum")), "the finding is printed once, its hosts listed:\n%s", errb.String())
 	require.Regexp(t, `bad\.cfg\.tmpl:\d+: .*serialnum.*\(hosts `, errb.String())
-	require.Contains(t, errb.String(), "error: linting kickstart: kickstart "+bad+": 1 lint error")
+	require.Contains(t, errb.String(), "error: linting kickstart: kickstart "+bad+": lint found 1 error, 0 warnings (listed above)")
 	require.NotContains(t, errb.String(), "remastering ISO")
 	for _, p := range []string{iso, yml} {
 		_, err := os.Stat(p)

@@ -90,17 +90,10 @@ type LintFailedError struct {
 }
 
 func (e *LintFailedError) Error() string {
-	return fmt.Sprintf("kickstart %s: %d lint %s (listed above)", e.File, e.Errors, plural(e.Errors, "error", "errors"))
+	return fmt.Sprintf("kickstart %s: lint found %s (listed above)", e.File, kickstart.Tally(e.Errors, e.Warnings))
 }
 
 // Hint is the fix.
 func (e *LintFailedError) Hint() string {
 	return "fix each lint error listed: the ESXi installer or the HPE Bare Metal portal would stop on it; esxi-byoi kickstart lint checks the template alone"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
