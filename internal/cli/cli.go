@@ -273,6 +273,17 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// jsonFlag reads --json. A value that is no boolean (--json=1) is a usage
+// error, not a quiet fall back to text; TRUE and True are true, as in the
+// action's inputs.
+func jsonFlag(cmd string, v option.Values) (bool, error) {
+	on, err := v.Bool("json")
+	if err != nil {
+		return false, &UsageError{Cmd: cmd, Err: err}
+	}
+	return on, nil
+}
+
 // optionFlags registers the flags of command cmd from the option table,
 // each writing its value into v under the option's name (a short and a long
 // spelling set the same value).
