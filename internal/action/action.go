@@ -104,7 +104,7 @@ func report(h Host, err error) int {
 	}
 	ws := h.Getenv("GITHUB_WORKSPACE")
 	for _, e := range splitJoined(err) {
-		a := Annotation{Level: "error", Msg: inWorkspace(ws, option.Action.Message(e))}
+		a := Annotation{Level: "error", Msg: relativeText(ws, option.Action.Message(e))}
 		var ie *InputError
 		if errors.As(e, &ie) {
 			a.Title = "input " + ie.Input
@@ -112,7 +112,7 @@ func report(h Host, err error) int {
 			a.Title = "input " + o.Name
 		}
 		if hint := pipeline.Hint(e); hint != "" {
-			a.Msg += " (fix: " + inWorkspace(ws, option.Action.Expand(hint)) + ")"
+			a.Msg += " (fix: " + relativeText(ws, option.Action.Expand(hint)) + ")"
 		}
 		h.Annotate(a)
 	}
@@ -225,9 +225,8 @@ func (j *job) build(ctx context.Context) error {
 	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log(), Surface: option.Action}
 	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
 	j.annotateLint(st.Lint)
-	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
 	if st.ISO != nil {
-		j.out["iso-path"] = rel(j.opts.Output)
+		j.out["iso-path"] = j.repoPath(j.opts.Output)
 		j.out["iso-sha256"] = st.ISO.SHA256
 		j.out["iso-size"] = fmt.Sprint(st.ISO.Size)
 		j.out["esxi-version"], j.out["esxi-build"] = st.ISO.Version, st.ISO.Build
@@ -237,7 +236,7 @@ func (j *job) build(ctx context.Context) error {
 	}
 	var files []artifact.File
 	if st.Service != nil {
-		j.out["service-yml"] = rel(j.opts.ServiceOut)
+		j.out["service-yml"] = j.repoPath(j.opts.ServiceOut)
 		j.out["iso-url"] = st.Service.Files[0].SecureURL
 		files = append(files, artifact.File{Name: path.Base(j.out["service-yml"]), Data: st.YAML})
 	}

@@ -164,8 +164,8 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 // repoPath is p relative to the workspace, with slashes: the path the
 // repository, the annotations and the contents API know it by.
 func (j *job) repoPath(p string) string {
-	if r, err := filepath.Rel(j.workspace, j.abs(p)); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
+	if r, ok := j.inWorkspace(j.abs(p)); ok {
+		return r
 	}
 	return filepath.ToSlash(p)
 }
