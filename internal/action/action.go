@@ -105,10 +105,7 @@ func report(h Host, err error) int {
 	ws := h.Getenv("GITHUB_WORKSPACE")
 	for _, e := range splitJoined(err) {
 		a := Annotation{Level: "error", Msg: relativeText(ws, option.Action.Message(e))}
-		var ie *InputError
-		if errors.As(e, &ie) {
-			a.Title = "input " + ie.Input
-		} else if o := option.Lookup(option.NameOf(e)); o != nil && o.Input != 0 {
+		if o := option.Lookup(option.NameOf(e)); o != nil && o.Input != 0 {
 			a.Title = "input " + o.Name
 		}
 		if hint := pipeline.Hint(e); hint != "" {
@@ -169,7 +166,7 @@ func newJob(h Host, in inputs) (*job, error) {
 		}
 	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
-		errs = append(errs, &InputError{Input: "output-dir", Msg: "must be a path inside the workspace",
+		errs = append(errs, &option.Error{Option: "output-dir", Msg: "must be a path inside the workspace",
 			Fix: "give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -284,7 +281,7 @@ func (j *job) readOr(name, def string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(j.abs(j.in[name]))
 	if err != nil {
-		return nil, &InputError{Input: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
+		return nil, &option.Error{Option: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
 	}
 	return b, nil
 }

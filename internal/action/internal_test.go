@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 )
 
@@ -78,12 +79,12 @@ func TestBugsExit70(t *testing.T) {
 }
 
 // An input file that cannot be read keeps its cause: errors.Is finds
-// fs.ErrNotExist through the InputError.
+// fs.ErrNotExist through the option.Error that names the input.
 func TestInputErrorKeepsItsCause(t *testing.T) {
 	j := &job{in: inputs{"kickstart": "none.cfg"}, workspace: t.TempDir()}
 	_, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
-	var ie *InputError
+	var ie *option.Error
 	require.ErrorAs(t, err, &ie)
-	require.Equal(t, "kickstart", ie.Input)
+	require.Equal(t, "kickstart", ie.Option)
 	require.ErrorIs(t, err, fs.ErrNotExist)
 }

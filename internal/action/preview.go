@@ -12,6 +12,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/action/artifact"
 	"github.com/esxi-byoi/esxi-byoi/internal/action/comment"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/preview"
 	"github.com/esxi-byoi/esxi-byoi/templates"
@@ -150,13 +151,13 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 	dir := j.abs(j.in["hosts"])
 	// os.DirFS names no path in its errors ("open ."): name the directory
 	if fi, err := os.Stat(dir); err != nil {
-		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Err: err, Fix: hostsFix}
 	} else if !fi.IsDir() {
-		return nil, &InputError{Input: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: hostsFix}
 	}
 	hosts, err := kickstart.LoadHosts(os.DirFS(dir), ".", j.repoPath(j.in["hosts"]))
 	if err != nil {
-		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Err: err, Fix: hostsFix}
 	}
 	return hosts, nil
 }

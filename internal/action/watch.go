@@ -50,7 +50,7 @@ func (j *job) watch(ctx context.Context) error {
 	}
 	files, err := watch.ServiceFiles([]string{o.services}, warn)
 	if err != nil {
-		return &InputError{Input: "services", Err: err, Fix: "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"}
+		return &option.Error{Option: "services", Err: err, Fix: "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"}
 	}
 
 	j.h.Group(fmt.Sprintf("verifying %d service YAML(s) as the on-prem controller would", len(files)))
