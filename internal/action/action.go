@@ -144,6 +144,7 @@ type job struct {
 	ev        *event
 	mode      string // build | preview
 	comment   string // auto | always | never
+	retention int    // days the artifact is kept; 0: the repository's setting
 	workspace string
 	gh        githubAPI
 	opts      pipeline.Options  // build mode
@@ -158,7 +159,7 @@ func newJob(h Host, in inputs) (*job, error) {
 	var errs []error
 	mode := in.oneOf("mode", []string{"auto", "build", "preview", "watch"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
-	retentionDays(in, &errs)
+	j.retention = retentionDays(in, &errs)
 	given := option.Values(in)
 	for _, o := range option.Inputs() {
 		if err := given.Check(o.Name); err != nil {
