@@ -21,9 +21,6 @@ import (
 // character count however GitHub counts (code points or UTF-16 units).
 const MaxChars = 65536
 
-// DefaultAuthor is the login a workflow's GITHUB_TOKEN posts as.
-const DefaultAuthor = "github-actions[bot]"
-
 // DefaultAPIURL is used when [Options.APIURL] is empty.
 const DefaultAPIURL = "https://api.github.com"
 
