@@ -112,7 +112,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return ExitOK
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "esxi-byoi", Version)
+		fmt.Fprintln(stdout, "esxi-byoi", version.Version)
 		return ExitOK
 	}
 	var cmd *command
@@ -130,10 +130,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	err := runProtected(ctx, cmd, env, args[1:])
 	return report(stderr, cmd, err, getenv("ESXI_BYOI_DEBUG") != "")
 }
-
-// Version is the build's version, stamped at build time into
-// internal/version (see there); kept here for the commands that print it.
-var Version = version.Version
 
 func runProtected(ctx context.Context, cmd *command, env *Env, args []string) (err error) {
 	defer pipeline.Recover(&err)

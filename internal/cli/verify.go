@@ -9,6 +9,7 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
@@ -35,7 +36,7 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 	if retries == 0 {
 		retries = -1 // verify.Options: negative means none
 	}
-	base := verify.Options{CAFile: caFile, UserAgent: "esxi-byoi/" + Version, Progress: env.Progress, Retries: retries, StallTimeout: stall}
+	base := verify.Options{CAFile: caFile, UserAgent: version.UserAgent(), Progress: env.Progress, Retries: retries, StallTimeout: stall}
 	if fs.NArg() == 1 {
 		if st, err := os.Stat(fs.Arg(0)); err != nil || !st.IsDir() {
 			return verifyOne(ctx, env, fs.Arg(0), base)
