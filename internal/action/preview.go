@@ -15,6 +15,7 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/preview"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
@@ -132,7 +133,7 @@ func (j *job) writeRendered(res *preview.Result) []artifact.File {
 			out := filepath.Join(j.abs(j.in["output-dir"]), filepath.FromSlash(name))
 			err := os.MkdirAll(filepath.Dir(out), 0o755)
 			if err == nil {
-				err = os.WriteFile(out, h.Out, 0o644)
+				err = safefile.WriteFile(out, h.Out)
 			}
 			if err != nil {
 				j.h.Warning("write rendered kickstart: %v", err)
