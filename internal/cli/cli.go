@@ -196,7 +196,6 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 	return progress.New(stderr, false)
 }
 
-// newFlags returns a FlagSet that reports errors as *UsageError instead of exiting.
 // synopsis is the argument synopsis of the command called name, from the
 // command list; "[flags]" for a subcommand such as "kickstart lint".
 func synopsis(name string) string {
@@ -208,6 +207,8 @@ func synopsis(name string) string {
 	return "[flags]"
 }
 
+// newFlags returns a FlagSet that reports errors as *UsageError (through
+// parse) instead of exiting.
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(&flagOutput{w: env.Stderr})
