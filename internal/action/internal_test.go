@@ -12,6 +12,8 @@ import (
 
 	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/portal"
+	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
 func TestFenceIsLongerThanAnyBacktickRun(t *testing.T) {
@@ -87,4 +89,23 @@ func TestInputErrorKeepsItsCause(t *testing.T) {
 	require.ErrorAs(t, err, &ie)
 	require.Equal(t, "kickstart", ie.Option)
 	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// The download-health output of a watch is the worst summary of all its
+// services, not the first that is not OK.
+func TestWorstHealthIsTheWorstOfAllServices(t *testing.T) {
+	svc := func(summaries ...string) watch.HealthRow {
+		r := &portal.HealthResult{}
+		for _, s := range summaries {
+			r.Controllers = append(r.Controllers, portal.ControllerReport{Summary: s, Fresh: true})
+		}
+		return watch.HealthRow{Result: r}
+	}
+	noReport := watch.HealthRow{}
+	ok, warning, critical := svc(portal.HealthOK), svc(portal.HealthOK, portal.HealthWarning), svc(portal.HealthCritical)
+	require.Equal(t, portal.HealthOK, worstHealth([]watch.HealthRow{ok, ok}))
+	require.Equal(t, portal.HealthCritical, worstHealth([]watch.HealthRow{ok, warning, critical}))
+	require.Equal(t, portal.HealthCritical, worstHealth([]watch.HealthRow{critical, warning}))
+	require.Equal(t, portal.HealthWarning, worstHealth([]watch.HealthRow{noReport, warning, ok}))
+	require.Equal(t, "no report", worstHealth([]watch.HealthRow{ok, noReport}))
 }

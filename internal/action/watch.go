@@ -90,15 +90,24 @@ func (j *job) watch(ctx context.Context) error {
 	return runErr
 }
 
-// worstHealth is "OK" when every service is OK, else the verdict of the
-// first one that is not.
+// healthRank orders the services' summaries for worstHealth: as within one
+// service, a controller's fresh verdict outweighs a missing report.
+var healthRank = map[string]int{
+	portal.HealthOK: 0, "incomplete": 1, "no report": 2,
+	portal.HealthWarning: 3, portal.HealthUnknown: 4, portal.HealthCritical: 5,
+}
+
+// worstHealth is the download-health output of a watch: "OK" when every
+// service is OK, else the worst of their summaries (Critical over Unknown
+// over Warning over no report over incomplete), whatever their order.
 func worstHealth(rows []watch.HealthRow) string {
+	worst := portal.HealthOK
 	for _, r := range rows {
-		if s := r.Summary(); s != portal.HealthOK {
-			return s
+		if s := r.Summary(); healthRank[s] > healthRank[worst] {
+			worst = s
 		}
 	}
-	return portal.HealthOK
+	return worst
 }
 
 // watchHealth asks the portal for every controller's verdict on the service
