@@ -104,15 +104,12 @@ func report(h Host, err error) int {
 	}
 	ws := h.Getenv("GITHUB_WORKSPACE")
 	for _, e := range splitJoined(err) {
-		a := Annotation{Level: "error", Msg: inWorkspace(ws, option.Action.Message(e))}
-		var ie *InputError
-		if errors.As(e, &ie) {
-			a.Title = "input " + ie.Input
-		} else if o := option.Lookup(option.NameOf(e)); o != nil && o.Input != 0 {
+		a := Annotation{Level: "error", Msg: relativeText(ws, option.Action.Message(e))}
+		if o := option.Lookup(option.NameOf(e)); o != nil && o.Input != 0 {
 			a.Title = "input " + o.Name
 		}
 		if hint := pipeline.Hint(e); hint != "" {
-			a.Msg += " (fix: " + inWorkspace(ws, option.Action.Expand(hint)) + ")"
+			a.Msg += " (fix: " + relativeText(ws, option.Action.Expand(hint)) + ")"
 		}
 		h.Annotate(a)
 	}
@@ -147,6 +144,7 @@ type job struct {
 	ev        *event
 	mode      string // build | preview
 	comment   string // auto | always | never
+	retention int    // days the artifact is kept; 0: the repository's setting
 	workspace string
 	gh        githubAPI
 	opts      pipeline.Options  // build mode
@@ -161,7 +159,7 @@ func newJob(h Host, in inputs) (*job, error) {
 	var errs []error
 	mode := in.oneOf("mode", []string{"auto", "build", "preview", "watch"}, &errs)
 	j.comment = in.oneOf("comment", []string{"auto", "always", "never"}, &errs)
-	retentionDays(in, &errs)
+	j.retention = retentionDays(in, &errs)
 	given := option.Values(in)
 	for _, o := range option.Inputs() {
 		if err := given.Check(o.Name); err != nil {
@@ -169,7 +167,7 @@ func newJob(h Host, in inputs) (*job, error) {
 		}
 	}
 	if filepath.IsAbs(in["output-dir"]) || strings.HasPrefix(filepath.Clean(in["output-dir"]), "..") {
-		errs = append(errs, &InputError{Input: "output-dir", Msg: "must be a path inside the workspace",
+		errs = append(errs, &option.Error{Option: "output-dir", Msg: "must be a path inside the workspace",
 			Fix: "give a relative path such as esxi-byoi-out: the runner maps the workspace into the container"})
 	}
 	if err := errors.Join(errs...); err != nil {
@@ -225,9 +223,8 @@ func (j *job) build(ctx context.Context) error {
 	st := &pipeline.State{Opts: j.opts, Progress: progress.New(j.h.Log(), false), Log: j.h.Log(), Surface: option.Action}
 	runErr := pipeline.Run(ctx, st, j.grouped(pipeline.Build()))
 	j.annotateLint(st.Lint)
-	rel := func(p string) string { r, _ := filepath.Rel(j.workspace, p); return filepath.ToSlash(r) }
 	if st.ISO != nil {
-		j.out["iso-path"] = rel(j.opts.Output)
+		j.out["iso-path"] = j.repoPath(j.opts.Output)
 		j.out["iso-sha256"] = st.ISO.SHA256
 		j.out["iso-size"] = fmt.Sprint(st.ISO.Size)
 		j.out["esxi-version"], j.out["esxi-build"] = st.ISO.Version, st.ISO.Build
@@ -237,7 +234,7 @@ func (j *job) build(ctx context.Context) error {
 	}
 	var files []artifact.File
 	if st.Service != nil {
-		j.out["service-yml"] = rel(j.opts.ServiceOut)
+		j.out["service-yml"] = j.repoPath(j.opts.ServiceOut)
 		j.out["iso-url"] = st.Service.Files[0].SecureURL
 		files = append(files, artifact.File{Name: path.Base(j.out["service-yml"]), Data: st.YAML})
 	}
@@ -285,7 +282,7 @@ func (j *job) readOr(name, def string) ([]byte, error) {
 	}
 	b, err := os.ReadFile(j.abs(j.in[name]))
 	if err != nil {
-		return nil, &InputError{Input: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
+		return nil, &option.Error{Option: name, Err: err, Fix: "give a path relative to the workspace (check out the repository first)"}
 	}
 	return b, nil
 }

@@ -142,8 +142,14 @@ func TestBadInputsAreErrorsNamingTheInput(t *testing.T) {
 			require.Equal(t, action.ExitFailure, res.code, res)
 			require.True(t, hasAnnotation(res, "error", tc.want), res)
 			require.NotContains(t, res.stdout, r.workspace+"/", "a path under the container's workspace")
+			input, _, _ := strings.Cut(tc.want, ":") // "input mode"
+			titled := false
 			for _, a := range res.annotations("error") {
 				require.NotRegexp(t, `(^|[\s(/"'])--?[a-z]`, a.msg, "CLI flag text in an action message")
+				titled = titled || strings.Contains(a.props, "title="+input)
+			}
+			if strings.HasPrefix(tc.want, "input ") {
+				require.True(t, titled, "an annotation is titled %q: %v", input, res)
 			}
 			ents, _ := os.ReadDir(filepath.Join(r.workspace, "esxi-byoi-out"))
 			require.Empty(t, ents, "a failed build leaves no file behind")

@@ -21,10 +21,9 @@ func (j *job) deliver(ctx context.Context, sections []string, files []artifact.F
 	}
 	if len(files) > 0 {
 		j.h.Group("uploading the artifact " + name)
-		var errs []error
 		res, err := artifact.Upload(ctx, artifact.Options{
 			RuntimeToken: j.h.Getenv("ACTIONS_RUNTIME_TOKEN"), ResultsURL: j.h.Getenv("ACTIONS_RESULTS_URL"),
-			Name: name, Files: files, RetentionDays: retentionDays(j.in, &errs), // checked by newJob
+			Name: name, Files: files, RetentionDays: j.retention,
 		})
 		switch {
 		case errors.Is(err, artifact.ErrNoRuntime):

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 )
 
 // event is what the action reads of the run's trigger: the event name, the
@@ -96,6 +98,6 @@ func pickMode(mode string, ev *event) (string, error) {
 	if what == "" {
 		what = "a run outside GitHub Actions (no GITHUB_EVENT_NAME)"
 	}
-	return "", &InputError{Input: "mode", Msg: "auto cannot choose for " + what,
+	return "", &option.Error{Option: "mode", Msg: "auto cannot choose for " + what,
 		Fix: "set `mode: build` or `mode: preview`, or run on a tag push, schedule, workflow_dispatch or pull_request"}
 }

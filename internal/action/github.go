@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/esxi-byoi/esxi-byoi/internal/httpclient"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 )
 
 // githubTimeout bounds each call to GitHub's API. A run makes at most a few
@@ -66,7 +67,7 @@ func retentionDays(in inputs, errs *[]error) int {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 90 {
-		*errs = append(*errs, &InputError{Input: "retention-days", Msg: fmt.Sprintf("%q is not a number of days from 1 to 90", v),
+		*errs = append(*errs, &option.Error{Option: "retention-days", Msg: fmt.Sprintf("%q is not a number of days from 1 to 90", v),
 			Fix: "write a whole number of days from 1 to 90, or leave it empty for the repository's setting"})
 		return 0
 	}

@@ -37,33 +37,6 @@ var secretEnv = []string{"ESXI_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY", "AWS_SES
 	"ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "GITHUB_TOKEN",
 	"HPEGL_USER_SECRET", "HPEGL_IAM_TOKEN"} // the HPE portal credentials
 
-// InputError is a bad or missing input; Hint is the fix. Err, when set, is
-// the cause (a file that cannot be read), printed after Msg and reachable
-// with errors.Is and errors.As.
-type InputError struct {
-	Input string
-	Msg   string
-	Fix   string
-	Err   error
-}
-
-func (e *InputError) Error() string {
-	msg := "input " + e.Input
-	if e.Msg != "" {
-		msg += ": " + e.Msg
-	}
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-// Unwrap returns the cause.
-func (e *InputError) Unwrap() error { return e.Err }
-
-// Hint returns the fix.
-func (e *InputError) Hint() string { return e.Fix }
-
 // inputs holds the input values by name, defaults applied.
 type inputs map[string]string
 
@@ -82,7 +55,7 @@ func readInputs(h Host) inputs {
 func (in inputs) oneOf(name string, allowed []string, errs *[]error) string {
 	v := strings.ToLower(in[name])
 	if !slices.Contains(allowed, v) {
-		*errs = append(*errs, &InputError{Input: name, Msg: fmt.Sprintf("%q is not one of %s", in[name], strings.Join(allowed, ", ")),
+		*errs = append(*errs, &option.Error{Option: name, Msg: fmt.Sprintf("%q is not one of %s", in[name], strings.Join(allowed, ", ")),
 			Fix: "write one of " + strings.Join(allowed, ", ")})
 	}
 	return v

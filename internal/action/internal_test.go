@@ -10,7 +10,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
+	"github.com/esxi-byoi/esxi-byoi/internal/portal"
+	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
 func TestFenceIsLongerThanAnyBacktickRun(t *testing.T) {
@@ -78,12 +81,31 @@ func TestBugsExit70(t *testing.T) {
 }
 
 // An input file that cannot be read keeps its cause: errors.Is finds
-// fs.ErrNotExist through the InputError.
+// fs.ErrNotExist through the option.Error that names the input.
 func TestInputErrorKeepsItsCause(t *testing.T) {
 	j := &job{in: inputs{"kickstart": "none.cfg"}, workspace: t.TempDir()}
 	_, err := j.readOr("kickstart", "kickstart.cfg.tmpl")
-	var ie *InputError
+	var ie *option.Error
 	require.ErrorAs(t, err, &ie)
-	require.Equal(t, "kickstart", ie.Input)
+	require.Equal(t, "kickstart", ie.Option)
 	require.ErrorIs(t, err, fs.ErrNotExist)
+}
+
+// The download-health output of a watch is the worst summary of all its
+// services, not the first that is not OK.
+func TestWorstHealthIsTheWorstOfAllServices(t *testing.T) {
+	svc := func(summaries ...string) watch.HealthRow {
+		r := &portal.HealthResult{}
+		for _, s := range summaries {
+			r.Controllers = append(r.Controllers, portal.ControllerReport{Summary: s, Fresh: true})
+		}
+		return watch.HealthRow{Result: r}
+	}
+	noReport := watch.HealthRow{}
+	ok, warning, critical := svc(portal.HealthOK), svc(portal.HealthOK, portal.HealthWarning), svc(portal.HealthCritical)
+	require.Equal(t, portal.HealthOK, worstHealth([]watch.HealthRow{ok, ok}))
+	require.Equal(t, portal.HealthCritical, worstHealth([]watch.HealthRow{ok, warning, critical}))
+	require.Equal(t, portal.HealthCritical, worstHealth([]watch.HealthRow{critical, warning}))
+	require.Equal(t, portal.HealthWarning, worstHealth([]watch.HealthRow{noReport, warning, ok}))
+	require.Equal(t, "no report", worstHealth([]watch.HealthRow{ok, noReport}))
 }

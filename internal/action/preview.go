@@ -12,8 +12,10 @@ import (
 	"github.com/esxi-byoi/esxi-byoi/internal/action/artifact"
 	"github.com/esxi-byoi/esxi-byoi/internal/action/comment"
 	"github.com/esxi-byoi/esxi-byoi/internal/kickstart"
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/pipeline"
 	"github.com/esxi-byoi/esxi-byoi/internal/preview"
+	"github.com/esxi-byoi/esxi-byoi/internal/safefile"
 	"github.com/esxi-byoi/esxi-byoi/templates"
 )
 
@@ -131,7 +133,7 @@ func (j *job) writeRendered(res *preview.Result) []artifact.File {
 			out := filepath.Join(j.abs(j.in["output-dir"]), filepath.FromSlash(name))
 			err := os.MkdirAll(filepath.Dir(out), 0o755)
 			if err == nil {
-				err = os.WriteFile(out, h.Out, 0o644)
+				err = safefile.WriteFile(out, h.Out)
 			}
 			if err != nil {
 				j.h.Warning("write rendered kickstart: %v", err)
@@ -150,13 +152,13 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 	dir := j.abs(j.in["hosts"])
 	// os.DirFS names no path in its errors ("open ."): name the directory
 	if fi, err := os.Stat(dir); err != nil {
-		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Err: err, Fix: hostsFix}
 	} else if !fi.IsDir() {
-		return nil, &InputError{Input: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Msg: j.in["hosts"] + " is not a directory", Fix: hostsFix}
 	}
 	hosts, err := kickstart.LoadHosts(os.DirFS(dir), ".", j.repoPath(j.in["hosts"]))
 	if err != nil {
-		return nil, &InputError{Input: "hosts", Err: err, Fix: hostsFix}
+		return nil, &option.Error{Option: "hosts", Err: err, Fix: hostsFix}
 	}
 	return hosts, nil
 }
@@ -164,8 +166,8 @@ func (j *job) loadHosts() ([]kickstart.Host, error) {
 // repoPath is p relative to the workspace, with slashes: the path the
 // repository, the annotations and the contents API know it by.
 func (j *job) repoPath(p string) string {
-	if r, err := filepath.Rel(j.workspace, j.abs(p)); err == nil && !strings.HasPrefix(r, "..") {
-		return filepath.ToSlash(r)
+	if r, ok := j.inWorkspace(j.abs(p)); ok {
+		return r
 	}
 	return filepath.ToSlash(p)
 }

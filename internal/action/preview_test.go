@@ -29,6 +29,23 @@ func embedded(t *testing.T, name string) string {
 	return string(b)
 }
 
+// commitWorkspace makes dir a git repository with one commit of all its
+// files, as actions/checkout leaves it, and returns the commit.
+func commitWorkspace(t *testing.T, dir string) string {
+	t.Helper()
+	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "base"}} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "git %v: %s", args, out)
+	}
+	out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+	require.NoError(t, err)
+	return strings.TrimSpace(string(out))
+}
+
 // previewRepo lays out a repository in the workspace: the built-in kickstart
 // and two sample hosts at the base commit, then head applies its edits (not
 // committed: the checkout of a pull request is its merge commit). It returns
@@ -41,17 +58,7 @@ func previewRepo(t *testing.T, r *runner, git bool, head func(base string) strin
 		r.write(hostsPath+"/"+h, embedded(t, "hosts/"+h))
 	}
 	if git {
-		for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "base"}} {
-			cmd := exec.Command("git", args...)
-			cmd.Dir = r.workspace
-			cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-				"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-			out, err := cmd.CombinedOutput()
-			require.NoError(t, err, "git %v: %s", args, out)
-		}
-		out, err := exec.Command("git", "-C", r.workspace, "rev-parse", "HEAD").Output()
-		require.NoError(t, err)
-		sha = strings.TrimSpace(string(out))
+		sha = commitWorkspace(t, r.workspace)
 	} else {
 		sha = "b0a2c4e6f8d0b2a4c6e8f0a2b4c6d8e0f2a4b6c8" // as recorded in pull_request.json
 	}

@@ -3,7 +3,6 @@ package action_test
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,17 +104,7 @@ func TestPreviewOfRecordedPayloadDiffsFromTheCheckout(t *testing.T) {
 	r := newRunner(t, "pull_request", "")
 	r.env["GITHUB_REPOSITORY"] = pr.repo
 	base := previewWorkspace(t, r)
-	for _, args := range [][]string{{"init", "-q", "-b", "main"}, {"add", "."}, {"commit", "-q", "-m", "base"}} {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = r.workspace
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "git %v: %s", args, out)
-	}
-	out, err := exec.Command("git", "-C", r.workspace, "rev-parse", "HEAD").Output()
-	require.NoError(t, err)
-	local := strings.TrimSpace(string(out))
+	local := commitWorkspace(t, r.workspace)
 	r.write(ksPath, longerFirstboot(base))
 
 	b, err := os.ReadFile(file)

@@ -14,8 +14,8 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// workflow is what the tests read of a workflow file: its jobs' steps.
 type workflow struct {
-	On   map[string]map[string][]string `yaml:"on"`
 	Jobs map[string]struct {
 		Steps []struct {
 			ID   string            `yaml:"id"`
@@ -26,6 +26,22 @@ type workflow struct {
 	} `yaml:"jobs"`
 }
 
+// eachWorkflow calls fn with every workflow and example workflow file, its
+// text and its steps.
+func eachWorkflow(t *testing.T, fn func(file string, text []byte, w workflow)) {
+	t.Helper()
+	files, err := filepath.Glob("../../.github/*/*.yml")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var w workflow
+		require.NoError(t, yaml.Unmarshal(b, &w), f)
+		fn(f, b, w)
+	}
+}
+
 // The release workflow starts on a release tag only (moving v1 starts
 // nothing), builds the image for amd64 and arm64, and its rewrite of
 // action.yml turns this repository's action.yml into one that runs the
@@ -33,7 +49,10 @@ type workflow struct {
 func TestReleasePublishesTheImageAndPinsItInActionYAML(t *testing.T) {
 	b, err := os.ReadFile("../../.github/workflows/release.yml")
 	require.NoError(t, err)
-	var w workflow
+	var w struct {
+		On       map[string]map[string][]string `yaml:"on"`
+		workflow `yaml:",inline"`
+	}
 	require.NoError(t, yaml.Unmarshal(b, &w))
 	require.Equal(t, map[string]map[string][]string{"push": {"tags": {"v*.*.*"}}}, w.On)
 	for tag, starts := range map[string]bool{"v1.2.3": true, "v10.0.1": true, "v1": false, "v1.2": false, "esxi-8.0U3": false} {
@@ -97,12 +116,8 @@ func TestWorkflowActionsArePinnedAndOffNode20(t *testing.T) {
 		"docker/metadata-action": 5, "docker/build-push-action": 6, "actions/attest-build-provenance": 2,
 	}
 	pin := regexp.MustCompile(`^([\w.-]+/[\w.-]+)@[0-9a-f]{40} # v(\d+)\.\d+\.\d+$`)
-	files, err := filepath.Glob("../../.github/*/*.yml")
-	require.NoError(t, err)
 	n := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
+	eachWorkflow(t, func(f string, b []byte, _ workflow) {
 		for _, l := range strings.Split(string(b), "\n") {
 			_, uses, ok := strings.Cut(l, "uses: ")
 			if !ok || strings.HasPrefix(strings.TrimSpace(l), "#") || strings.HasPrefix(strings.TrimSpace(l), "echo") {
@@ -119,7 +134,7 @@ func TestWorkflowActionsArePinnedAndOffNode20(t *testing.T) {
 			require.Greater(t, major, last, "%s: %s v%d runs on Node 20", f, m[1], major)
 			n++
 		}
-	}
+	})
 	require.Greater(t, n, 10)
 }
 
@@ -128,21 +143,8 @@ func TestWorkflowActionsArePinnedAndOffNode20(t *testing.T) {
 // keeps the actions of both up to date: it reads the workflow files of each
 // directory it is given, and the examples are not under .github/workflows.
 func TestCheckoutsKeepNoTokenAndDependabotWatchesTheExamples(t *testing.T) {
-	files, err := filepath.Glob("../../.github/*/*.yml")
-	require.NoError(t, err)
 	checkouts := 0
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		require.NoError(t, err)
-		var w struct {
-			Jobs map[string]struct {
-				Steps []struct {
-					Uses string            `yaml:"uses"`
-					With map[string]string `yaml:"with"`
-				} `yaml:"steps"`
-			} `yaml:"jobs"`
-		}
-		require.NoError(t, yaml.Unmarshal(b, &w), f)
+	eachWorkflow(t, func(f string, _ []byte, w workflow) {
 		for name, j := range w.Jobs {
 			for i, s := range j.Steps {
 				if strings.HasPrefix(s.Uses, "actions/checkout@") {
@@ -151,7 +153,7 @@ func TestCheckoutsKeepNoTokenAndDependabotWatchesTheExamples(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 	require.GreaterOrEqual(t, checkouts, 7)
 
 	b, err := os.ReadFile("../../.github/dependabot.yml")

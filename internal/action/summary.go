@@ -218,11 +218,11 @@ func (j *job) survivesMasking(text string) bool {
 // forReader makes a message, already spelled for the action (option names
 // as inputs), fit for the summary and the annotations: paths relative to the
 // workspace instead of the container's.
-func (j *job) forReader(msg string) string { return inWorkspace(j.workspace, msg) }
+func (j *job) forReader(msg string) string { return relativeText(j.workspace, msg) }
 
-// inWorkspace writes the paths under workspace in msg relative to it, as the
+// relativeText writes the paths under workspace in msg relative to it, as the
 // user named them (the container's /github/workspace means nothing to them).
-func inWorkspace(workspace, msg string) string {
+func relativeText(workspace, msg string) string {
 	if workspace != "" && workspace != "/" {
 		msg = strings.ReplaceAll(msg, strings.TrimRight(workspace, "/")+"/", "")
 	}

@@ -50,16 +50,16 @@ func (j *job) watch(ctx context.Context) error {
 	}
 	files, err := watch.ServiceFiles([]string{o.services}, warn)
 	if err != nil {
-		return j.relErr(&InputError{Input: "services", Err: err, Fix: "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"})
+		return &option.Error{Option: "services", Err: err, Fix: "give a service YAML or a directory of them, relative to the workspace (check out the repository first)"}
 	}
 
 	j.h.Group(fmt.Sprintf("verifying %d service YAML(s) as the on-prem controller would", len(files)))
 	rows := watch.Verify(ctx, files, verify.Options{CAFile: o.CAFile, UserAgent: version.UserAgent(), Progress: progress.New(j.h.Log(), false)}, warn)
 	for _, r := range rows {
 		if r.Err != nil {
-			j.h.Logf("%s %s: FAILED: %s", j.rel(r.Service), r.FileName(), j.forReader(option.Action.Message(r.Err)))
+			j.h.Logf("%s %s: FAILED: %s", j.repoPath(r.Service), r.FileName(), j.forReader(option.Action.Message(r.Err)))
 		} else {
-			j.h.Logf("%s %s: verified (%d bytes)", j.rel(r.Service), r.FileName(), r.Result.Size)
+			j.h.Logf("%s %s: verified (%d bytes)", j.repoPath(r.Service), r.FileName(), r.Result.Size)
 		}
 	}
 	j.h.EndGroup()
@@ -68,7 +68,7 @@ func (j *job) watch(ctx context.Context) error {
 	if o.Health {
 		health, err = j.watchHealth(ctx, files, &mu)
 		if err != nil {
-			return j.relErr(err)
+			return err
 		}
 	}
 
@@ -83,22 +83,31 @@ func (j *job) watch(ctx context.Context) error {
 	if len(health) > 0 {
 		j.out["download-health"] = worstHealth(health)
 	}
-	runErr := j.relErr(errors.Join(errs...))
+	runErr := errors.Join(errs...) // report writes its paths relative to the workspace
 	if err := j.deliver(ctx, watchSummary(j, rows, health, runErr), nil, false); err != nil && runErr == nil {
 		return err
 	}
 	return runErr
 }
 
-// worstHealth is "OK" when every service is OK, else the verdict of the
-// first one that is not.
+// healthRank orders the services' summaries for worstHealth: as within one
+// service, a controller's fresh verdict outweighs a missing report.
+var healthRank = map[string]int{
+	portal.HealthOK: 0, "incomplete": 1, "no report": 2,
+	portal.HealthWarning: 3, portal.HealthUnknown: 4, portal.HealthCritical: 5,
+}
+
+// worstHealth is the download-health output of a watch: "OK" when every
+// service is OK, else the worst of their summaries (Critical over Unknown
+// over Warning over no report over incomplete), whatever their order.
 func worstHealth(rows []watch.HealthRow) string {
+	worst := portal.HealthOK
 	for _, r := range rows {
-		if s := r.Summary(); s != portal.HealthOK {
-			return s
+		if s := r.Summary(); healthRank[s] > healthRank[worst] {
+			worst = s
 		}
 	}
-	return portal.HealthOK
+	return worst
 }
 
 // watchHealth asks the portal for every controller's verdict on the service
@@ -116,7 +125,7 @@ func (j *job) watchHealth(ctx context.Context, files []string, mu *sync.Mutex) (
 	j.h.Group(fmt.Sprintf("checking download health of %d service(s) at every on-prem controller", len(targets)))
 	defer j.h.EndGroup()
 	rows := watch.Health(ctx, c, targets, func(tg watch.Target) portal.HealthOptions {
-		label := j.rel(tg.Label)
+		label := j.repoPath(tg.Label)
 		return portal.HealthOptions{
 			Timeout: o.HealthTimeout, PollInterval: o.HealthPollInterval,
 			OnChange: func(r portal.ControllerReport) {
@@ -138,46 +147,11 @@ func (j *job) watchHealth(ctx context.Context, files []string, mu *sync.Mutex) (
 	return rows, nil
 }
 
-// rel is p relative to the workspace, as a reader of the summary knows it.
-func (j *job) rel(p string) string {
-	if r, ok := j.inWorkspace(p); ok {
-		return r
-	}
-	return p
-}
-
-// relErr makes the paths in err's text relative to the workspace (the
-// container's paths mean nothing to the reader), one error per problem.
-func (j *job) relErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if jn, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range jn.Unwrap() {
-			out = append(out, j.relErr(e))
-		}
-		return errors.Join(out...)
-	}
-	return &workspaceError{err: err, j: j}
-}
-
-// workspaceError is an error whose text names paths relative to the
-// workspace; its chain (hints, types) is the cause's.
-type workspaceError struct {
-	err error
-	j   *job
-}
-
-func (e *workspaceError) Error() string                  { return e.j.forReader(e.err.Error()) }
-func (e *workspaceError) Unwrap() error                  { return e.err }
-func (e *workspaceError) Render(s option.Surface) string { return e.j.forReader(s.Message(e.err)) }
-
 // watchSummary is the job summary of a watch: one table of the downloads,
 // one of the controllers' verdicts.
 func watchSummary(j *job, rows []watch.VerifyRow, health []watch.HealthRow, runErr error) []string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### esxi-byoi watch: %s\n\n", code(j.rel(j.watchOpts.services)))
+	fmt.Fprintf(&b, "### esxi-byoi watch: %s\n\n", code(j.repoPath(j.watchOpts.services)))
 	failed := 0
 	for _, r := range rows {
 		if r.Err != nil {
@@ -215,13 +189,13 @@ func watchSummary(j *job, rows []watch.VerifyRow, health []watch.HealthRow, runE
 		} else {
 			detail = fmt.Sprintf("%d bytes, %s", r.Result.Size, cell(r.Result.Algorithm))
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(j.rel(r.Service)), r.FileName(), cell(r.URL), result, detail)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(j.repoPath(r.Service)), r.FileName(), cell(r.URL), result, detail)
 	}
 	sections := []string{b.String() + "\n"}
 	if len(health) > 0 {
 		var rel []watch.HealthRow
 		for _, r := range health {
-			r.Label = j.rel(r.Label)
+			r.Label = j.repoPath(r.Label)
 			rel = append(rel, r)
 		}
 		sections = append(sections, healthSection(rel, true))

@@ -68,17 +68,11 @@ var homes = map[string][]string{
 	"github.com/getkin/kin-openapi":                {"internal/portal/portaltest"},
 }
 
-// pending are homes not reached yet: package → library → why, each with the
-// change that ends it. A pending entry that no longer applies fails the test.
-// Empty: every library is in its home.
-var pending = map[string]map[string]string{}
-
 // layers: packages that must not import the listed ones (imports point
 // cmd → cli → action → pipeline → stages → leaves).
 var upward = []string{"internal/cli", "internal/action", "internal/pipeline"}
 
 func TestEachLibraryHasOneHome(t *testing.T) {
-	used := map[string]map[string]bool{}
 	for _, p := range listPackages(t) {
 		rel := strings.TrimPrefix(p.ImportPath, mod)
 		for _, imp := range p.Imports {
@@ -92,23 +86,11 @@ func TestEachLibraryHasOneHome(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, lib, "%s imports %s, a library without a home: add it to homes", rel, imp)
-			if pending[rel][lib] != "" {
-				if used[rel] == nil {
-					used[rel] = map[string]bool{}
-				}
-				used[rel][lib] = true
-				continue
-			}
 			ok := false
 			for _, a := range homes[lib] {
 				ok = ok || rel == a
 			}
 			require.True(t, ok, "%s imports %s; only %v may", rel, imp, homes[lib])
-		}
-	}
-	for rel, libs := range pending {
-		for lib := range libs {
-			require.True(t, used[rel][lib], "%s no longer imports %s: drop it from pending", rel, lib)
 		}
 	}
 }

@@ -26,6 +26,10 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("build", "unexpected argument %q", fs.Arg(0))
 	}
+	asJSON, err := jsonFlag("build", v)
+	if err != nil {
+		return err
+	}
 	if v["root-password"] != "" {
 		env.Warnf("%s", option.CLI.Expand("{root-password} puts the root password in the process list; prefer ESXI_ROOT_PASSWORD, {root-password-file} or {root-password-hash}"))
 	}
@@ -36,7 +40,7 @@ func runBuild(ctx context.Context, env *Env, args []string) error {
 	st := &pipeline.State{Opts: o, Progress: env.Progress, Log: env.Stderr}
 	err = pipeline.Run(ctx, st, pipeline.Build())
 	printLint(env, st)
-	if asJSON, _ := v.Bool("json"); asJSON {
+	if asJSON {
 		// What was done, also on failure: a health verdict that fails the
 		// build is part of its result, and so are lint findings.
 		if jerr := writeJSON(env.Stdout, newBuildReport(st)); jerr != nil && err == nil {

@@ -112,7 +112,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 		return ExitOK
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Fprintln(stdout, "esxi-byoi", Version)
+		fmt.Fprintln(stdout, "esxi-byoi", version.Version)
 		return ExitOK
 	}
 	var cmd *command
@@ -130,10 +130,6 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, getenv f
 	err := runProtected(ctx, cmd, env, args[1:])
 	return report(stderr, cmd, err, getenv("ESXI_BYOI_DEBUG") != "")
 }
-
-// Version is the build's version, stamped at build time into
-// internal/version (see there); kept here for the commands that print it.
-var Version = version.Version
 
 func runProtected(ctx context.Context, cmd *command, env *Env, args []string) (err error) {
 	defer pipeline.Recover(&err)
@@ -200,7 +196,6 @@ func reporterFor(stderr io.Writer) progress.Reporter {
 	return progress.New(stderr, false)
 }
 
-// newFlags returns a FlagSet that reports errors as *UsageError instead of exiting.
 // synopsis is the argument synopsis of the command called name, from the
 // command list; "[flags]" for a subcommand such as "kickstart lint".
 func synopsis(name string) string {
@@ -212,6 +207,8 @@ func synopsis(name string) string {
 	return "[flags]"
 }
 
+// newFlags returns a FlagSet that reports errors as *UsageError (through
+// parse) instead of exiting.
 func newFlags(env *Env, name string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(&flagOutput{w: env.Stderr})
@@ -271,6 +268,17 @@ func parse(fs *flag.FlagSet, args []string) error {
 		return usagef(fs.Name(), "%w", err)
 	}
 	return nil
+}
+
+// jsonFlag reads --json. A value that is no boolean (--json=1) is a usage
+// error, not a quiet fall back to text; TRUE and True are true, as in the
+// action's inputs.
+func jsonFlag(cmd string, v option.Values) (bool, error) {
+	on, err := v.Bool("json")
+	if err != nil {
+		return false, &UsageError{Cmd: cmd, Err: err}
+	}
+	return on, nil
 }
 
 // optionFlags registers the flags of command cmd from the option table,

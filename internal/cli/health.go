@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"sync"
@@ -26,6 +25,10 @@ func runHealth(ctx context.Context, env *Env, args []string) error {
 	}
 	if (v["service-id"] == "") == (len(rest) == 0) {
 		return usagef("health", "give service YAML files (or directories), or --service-id, not both")
+	}
+	asJSON, err := jsonFlag("health", v)
+	if err != nil {
+		return err
 	}
 	timeout, _ := time.ParseDuration(v.Get("timeout")) // checked by the flag
 	poll, _ := time.ParseDuration(v.Get("poll-interval"))
@@ -72,7 +75,7 @@ func runHealth(ctx context.Context, env *Env, args []string) error {
 			},
 		}
 	})
-	if v["json"] == "true" {
+	if asJSON {
 		err = healthJSON(env.Stdout, rows)
 	} else {
 		err = healthTable(env.Stdout, rows)
@@ -103,9 +106,7 @@ func healthJSON(w io.Writer, rows []watch.HealthRow) error {
 		}
 		out.Services = append(out.Services, e)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSON(w, out)
 }
 
 func healthTable(w io.Writer, rows []watch.HealthRow) error {

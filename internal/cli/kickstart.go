@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -106,9 +105,7 @@ func runKickstartLint(env *Env, args []string) error {
 		for i, h := range hosts {
 			names[i] = h.Def.Name
 		}
-		e := json.NewEncoder(env.Stdout)
-		e.SetIndent("", "  ")
-		if err := e.Encode(lintReport{File: name, Rules: rules, Hosts: names, Errors: errs, Warnings: warns, Findings: findings}); err != nil {
+		if err := writeJSON(env.Stdout, lintReport{File: name, Rules: rules, Hosts: names, Errors: errs, Warnings: warns, Findings: findings}); err != nil {
 			return err
 		}
 	} else {

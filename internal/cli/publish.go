@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 
@@ -27,6 +26,10 @@ func runPublish(ctx context.Context, env *Env, args []string) error {
 	if len(rest) != 1 {
 		return usagef("publish", "want exactly one ISO to publish")
 	}
+	asJSON, err := jsonFlag("publish", v)
+	if err != nil {
+		return err
+	}
 	v["output"] = rest[0]
 	o, err := pipeline.NewPublish(v, env.Getenv)
 	if err != nil {
@@ -36,10 +39,8 @@ func runPublish(ctx context.Context, env *Env, args []string) error {
 	if err := pipeline.Run(ctx, st, pipeline.Publish()); err != nil {
 		return err
 	}
-	if v["json"] == "true" {
-		e := json.NewEncoder(env.Stdout)
-		e.SetIndent("", "  ")
-		return e.Encode(struct {
+	if asJSON {
+		return writeJSON(env.Stdout, struct {
 			*publish.Object
 			Verified bool `json:"verified"`
 		}{st.Object, st.Check != nil})

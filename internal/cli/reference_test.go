@@ -60,6 +60,8 @@ func TestCLIFlagsAndREADMEMatchTheTable(t *testing.T) {
 					want = append(want, f)
 				}
 			}
+			doc := strings.ReplaceAll(option.CLI.Expand(o.Doc), "`", "")
+			require.Contains(t, stderr, "\t"+doc[:min(len(doc), 40)], "esxi-byoi %s -h: --%s is not documented by the option table", cmd, o.Flag)
 		}
 		slices.Sort(got)
 		slices.Sort(want)

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -49,6 +48,10 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 	if len(rest) != 1 {
 		return usagef("register", "want exactly one service YAML file")
 	}
+	asJSON, err := jsonFlag("register", v)
+	if err != nil {
+		return err
+	}
 	c, err := portalClient("register", env, v)
 	if err != nil {
 		return err
@@ -57,10 +60,8 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if v["json"] == "true" {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(reg)
+	if asJSON {
+		return writeJSON(env.Stdout, reg)
 	}
 	_, err = fmt.Fprintf(env.Stdout, "%s %s\n  name:    %s\n  flavor:  %s\n  version: %s\n", reg.Action, reg.ID, reg.Name, reg.Flavor, reg.Version)
 	return err

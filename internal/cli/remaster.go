@@ -28,6 +28,10 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("remaster", "unexpected argument %q", fs.Arg(0))
 	}
+	asJSON, err := jsonFlag("remaster", v)
+	if err != nil {
+		return err
+	}
 	edit := remaster.KerneloptEdit{Replace: v["kernelopt"], Add: v.List("kernelopt-add"), Remove: v.List("kernelopt-remove")}
 	if err := pipeline.CheckKernelopt(edit); errors.Is(err, remaster.ErrNoPortalKickstart) {
 		// a warning: remaster also serves media booted outside the portal
@@ -42,7 +46,7 @@ func runRemaster(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if v["json"] == "true" {
+	if asJSON {
 		return writeJSON(env.Stdout, res)
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s\n  size:    %d bytes (%s)\n  sha256:  %s\n", res.Output, res.Size, progress.Bytes(res.Size), res.SHA256)

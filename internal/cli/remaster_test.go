@@ -39,6 +39,24 @@ func TestRemasterPrintsSizeAndSHA256OfWrittenFile(t *testing.T) {
 	}
 }
 
+// --json=TRUE is JSON, as the action's inputs spell a boolean; --json=1 is
+// a usage error before any work, not a quiet fall back to text.
+func TestJSONFlagTakesTheBooleanSpellingsAndRefusesOthers(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out.iso")
+	code, stdout, stderr := run(t, "remaster", "-i", smallSample(t), "-o", out, "--json=TRUE")
+	require.Equal(t, 0, code, stderr)
+	var res remaster.Result
+	require.NoError(t, json.Unmarshal([]byte(stdout), &res), stdout)
+	require.Equal(t, out, res.Output)
+
+	other := filepath.Join(t.TempDir(), "other.iso")
+	code, stdout, stderr = run(t, "remaster", "-i", smallSample(t), "-o", other, "--json=1")
+	require.Equal(t, 2, code, stderr)
+	require.Empty(t, stdout)
+	require.Contains(t, stderr, `error: --json: "1" is not true or false`)
+	require.NoFileExists(t, other)
+}
+
 func TestInspectReportsBothConfigsAndBootEntries(t *testing.T) {
 	code, stdout, stderr := run(t, "inspect", "--json", smallSample(t))
 	require.Equal(t, 0, code, stderr)

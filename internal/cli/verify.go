@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
+	"github.com/esxi-byoi/esxi-byoi/internal/option"
 	"github.com/esxi-byoi/esxi-byoi/internal/progress"
 	"github.com/esxi-byoi/esxi-byoi/internal/verify"
+	"github.com/esxi-byoi/esxi-byoi/internal/version"
 	"github.com/esxi-byoi/esxi-byoi/internal/watch"
 )
 
@@ -17,25 +20,24 @@ import (
 // details; several (or a directory) print one table, for a scheduled watch.
 func runVerify(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "verify")
-	var caFile string
-	var retries int
-	var stall time.Duration
-	fs.StringVar(&caFile, "ca-file", "", "PEM file with the CA that signed the server certificate (added to the system roots)")
-	fs.IntVar(&retries, "retries", verify.DefaultRetries, "retries of transient failures (connection errors, 5xx, stalls); 0: none")
-	fs.DurationVar(&stall, "stall-timeout", verify.DefaultStallTimeout, "fail an attempt that receives no data for this long")
+	v := option.Values{}
+	optionFlags(fs, "verify", v)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("verify", "want a service YAML file (or several, or a directory)")
 	}
+	retries, _ := strconv.Atoi(v.Get("retries"))           // checked by the flag
+	stall, _ := time.ParseDuration(v.Get("stall-timeout")) // checked by the flag
+	caFile := v["ca-file"]
 	if retries < 0 || stall <= 0 {
 		return usagef("verify", "--retries must be >= 0 and --stall-timeout > 0")
 	}
 	if retries == 0 {
 		retries = -1 // verify.Options: negative means none
 	}
-	base := verify.Options{CAFile: caFile, UserAgent: "esxi-byoi/" + Version, Progress: env.Progress, Retries: retries, StallTimeout: stall}
+	base := verify.Options{CAFile: caFile, UserAgent: version.UserAgent(), Progress: env.Progress, Retries: retries, StallTimeout: stall}
 	if fs.NArg() == 1 {
 		if st, err := os.Stat(fs.Arg(0)); err != nil || !st.IsDir() {
 			return verifyOne(ctx, env, fs.Arg(0), base)

@@ -21,9 +21,6 @@ import (
 // character count however GitHub counts (code points or UTF-16 units).
 const MaxChars = 65536
 
-// DefaultAuthor is the login a workflow's GITHUB_TOKEN posts as.
-const DefaultAuthor = "github-actions[bot]"
-
 // DefaultAPIURL is used when [Options.APIURL] is empty.
 const DefaultAPIURL = "https://api.github.com"
 
@@ -163,11 +160,20 @@ func (o Options) find(ctx context.Context, gh *github.Client, owner, repo, key s
 	}
 }
 
+// splitRepo splits "owner/name".
+func splitRepo(s string) (owner, repo string, err error) {
+	owner, repo, ok := strings.Cut(s, "/")
+	if !ok || owner == "" || repo == "" || strings.Contains(repo, "/") {
+		return "", "", &OptionsError{Field: "repo", Reason: fmt.Sprintf("%q is not owner/name", s)}
+	}
+	return owner, repo, nil
+}
+
 func (o Options) check() (owner, repo string, err error) {
-	owner, repo, ok := strings.Cut(o.Repo, "/")
+	owner, repo, err = splitRepo(o.Repo)
 	switch {
-	case !ok || owner == "" || repo == "" || strings.Contains(repo, "/"):
-		return "", "", &OptionsError{Field: "repo", Reason: fmt.Sprintf("%q is not owner/name", o.Repo)}
+	case err != nil:
+		return "", "", err
 	case o.PR <= 0:
 		return "", "", &OptionsError{Field: "pr", Reason: fmt.Sprintf("%d is not a pull request number", o.PR)}
 	case o.Token == "":

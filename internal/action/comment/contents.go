@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/google/go-github/v76/github"
 )
@@ -27,10 +26,10 @@ type Contents struct {
 // *[OptionsError] or an *[Error]; none contains the token.
 func (c Contents) ReadFile(ctx context.Context, file string) (data []byte, ok bool, err error) {
 	o := Options{APIURL: c.APIURL, Token: c.Token, Repo: c.Repo, HTTPClient: c.HTTPClient}
-	owner, repo, found := strings.Cut(c.Repo, "/")
+	owner, repo, err := splitRepo(c.Repo)
 	switch {
-	case !found || owner == "" || repo == "" || strings.Contains(repo, "/"):
-		return nil, false, &OptionsError{Field: "repo", Reason: fmt.Sprintf("%q is not owner/name", c.Repo)}
+	case err != nil:
+		return nil, false, err
 	case c.Token == "":
 		return nil, false, &OptionsError{Field: "token", Reason: "empty"}
 	case c.Ref == "":
